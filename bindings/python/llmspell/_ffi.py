@@ -1,0 +1,288 @@
+"""Low-level ctypes declarations of the llmspell C ABI (include/llmspell.h).
+
+Each C function is declared exactly once, through :func:`_fn`. Functions that
+return an ``llmspell_status`` get :func:`_check` as their ``errcheck``: it
+turns a non-zero status and the ``llmspell_error`` received through the last
+parameter into an :class:`llmspell.errors.LlmspellError` subclass, and frees
+the error object straight away. Callers always pass ``ctypes.byref(err)`` as
+that last argument, where ``err`` is a fresh :data:`ErrorP`.
+
+Owned buffers (``char **`` out-parameters) are declared as
+``POINTER(POINTER(c_char))`` rather than ``c_char_p`` so that the pointer is
+kept and can be handed back to ``llmspell_free``; :func:`take_string` decodes
+and frees one.
+
+The library is found in this order: the ``LLMSPELL_LIBRARY`` environment
+variable (a full path), ``libllmspell.so.0`` in the package directory, the
+source tree's ``build/lib`` (when the package is used from
+``bindings/python``), then :func:`ctypes.util.find_library`. It is opened with
+``RTLD_NODELETE`` because an embedded Go runtime cannot be unloaded.
+
+Nothing here is public API: the classes in :mod:`llmspell.engine` never expose
+raw handles.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import json
+import os
+import sys
+from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_uint32, c_void_p
+from typing import Any, Callable, List, Optional, Sequence, Tuple
+
+from .errors import LlmspellError, error_class
+
+#: ABI version this binding was written for (LLMSPELL_ABI_VERSION).
+ABI_VERSION = 1
+
+_RTLD_NODELETE: int = getattr(os, "RTLD_NODELETE", 0x1000)
+
+if sys.platform == "darwin":
+    _NAMES: Tuple[str, ...] = ("libllmspell.0.dylib", "libllmspell.dylib")
+elif sys.platform == "win32":
+    _NAMES = ("llmspell.dll",)
+else:
+    _NAMES = ("libllmspell.so.0",)
+
+
+class _Engine(ctypes.Structure):
+    """Opaque ``llmspell_engine``."""
+
+
+class _Run(ctypes.Structure):
+    """Opaque ``llmspell_run``."""
+
+
+class _Error(ctypes.Structure):
+    """Opaque ``llmspell_error``."""
+
+
+EngineP = POINTER(_Engine)
+RunP = POINTER(_Run)
+ErrorP = POINTER(_Error)
+#: ``char *`` owned by the caller (freed with ``llmspell_free``).
+BufP = POINTER(c_char)
+status_t = c_int32
+
+
+def _candidates() -> List[Tuple[str, str]]:
+    """Return (description, path-or-name) pairs to try, in order."""
+    out: List[Tuple[str, str]] = []
+    pkg_dir = os.path.dirname(os.path.abspath(__file__))
+    for name in _NAMES:
+        out.append(("package directory", os.path.join(pkg_dir, name)))
+    # bindings/python/llmspell/_ffi.py -> <repo>/build/lib
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(pkg_dir)))
+    build_lib = os.path.join(repo, "build", "lib")
+    for name in _NAMES:
+        out.append(("source tree build directory", os.path.join(build_lib, name)))
+    return out
+
+
+def _load() -> Tuple[ctypes.CDLL, str]:
+    mode = _RTLD_NODELETE | ctypes.RTLD_LOCAL
+    env = os.environ.get("LLMSPELL_LIBRARY")
+    if env:
+        try:
+            return ctypes.CDLL(env, mode=mode), env
+        except OSError as e:
+            raise ImportError(
+                f"llmspell: cannot load the library named by LLMSPELL_LIBRARY={env!r}: {e}"
+            ) from e
+    tried: List[str] = []
+    for where, path in _candidates():
+        if not os.path.exists(path):
+            tried.append(f"{path} ({where}: not found)")
+            continue
+        try:
+            return ctypes.CDLL(path, mode=mode), path
+        except OSError as e:
+            tried.append(f"{path} ({where}: {e})")
+    found = ctypes.util.find_library("llmspell")
+    if found:
+        try:
+            return ctypes.CDLL(found, mode=mode), found
+        except OSError as e:
+            tried.append(f"{found} (find_library: {e})")
+    else:
+        tried.append("ctypes.util.find_library('llmspell') (nothing found)")
+    raise ImportError(
+        "llmspell: cannot find the native library libllmspell. Looked in:\n  "
+        + "\n  ".join(tried)
+        + "\nBuild it with `make lib` in the llmspell-go repository, or set "
+        "LLMSPELL_LIBRARY to the full path of libllmspell.so.0."
+    )
+
+
+_lib, LIBRARY_PATH = _load()
+
+
+def _fn(
+    name: str,
+    argtypes: Sequence[Any],
+    restype: Any,
+    errcheck: Optional[Callable[..., Any]] = None,
+) -> Any:
+    """Declare the C function ``name`` once and return it."""
+    try:
+        f = getattr(_lib, name)
+    except AttributeError as e:
+        raise ImportError(
+            f"llmspell: {LIBRARY_PATH} does not export {name}; "
+            "the library does not match this binding"
+        ) from e
+    f.argtypes = list(argtypes)
+    f.restype = restype
+    if errcheck is not None:
+        f.errcheck = errcheck
+    return f
+
+
+# --- version and errors (no errcheck: these cannot fail) -------------------
+
+llmspell_version = _fn("llmspell_version", [], c_char_p)
+llmspell_version_number = _fn("llmspell_version_number", [], c_uint32)
+llmspell_abi_version = _fn("llmspell_abi_version", [], c_uint32)
+llmspell_status_name = _fn("llmspell_status_name", [status_t], c_char_p)
+llmspell_error_code = _fn("llmspell_error_code", [ErrorP], status_t)
+llmspell_error_message = _fn("llmspell_error_message", [ErrorP], c_char_p)
+llmspell_error_details = _fn("llmspell_error_details", [ErrorP], c_char_p)
+llmspell_error_free = _fn("llmspell_error_free", [ErrorP], None)
+llmspell_free = _fn("llmspell_free", [c_void_p], None)
+
+_abi = llmspell_abi_version()
+if _abi != ABI_VERSION:
+    raise ImportError(
+        f"llmspell: {LIBRARY_PATH} has ABI version {_abi}, but this binding "
+        f"needs ABI version {ABI_VERSION}; install matching versions "
+        "(or point LLMSPELL_LIBRARY at the right library)"
+    )
+
+
+def status_name(status: int) -> str:
+    """Return the kind name of a status code (wraps ``llmspell_status_name``)."""
+    return (llmspell_status_name(status) or b"unknown").decode("utf-8", "replace")
+
+
+def error_from(status: int, errp: Any) -> LlmspellError:
+    """Build the exception for a failed call and free ``errp`` right away.
+
+    Args:
+        status: the status the C function returned (non-zero).
+        errp: the ``llmspell_error *`` it filled in, or NULL/None.
+
+    Returns:
+        An instance of the subclass of :class:`LlmspellError` for ``status``.
+    """
+    code = status_name(status)
+    message = ""
+    details: dict = {}
+    if errp:
+        try:
+            raw = llmspell_error_message(errp)
+            message = raw.decode("utf-8", "replace") if raw else ""
+            raw = llmspell_error_details(errp)
+            if raw:
+                try:
+                    parsed = json.loads(raw.decode("utf-8", "replace"))
+                    if isinstance(parsed, dict):
+                        details = parsed
+                except ValueError:
+                    details = {}
+        finally:
+            llmspell_error_free(errp)
+    if not message:
+        message = code
+    cls = error_class(status)
+    return cls(message, status=status, code=code, details=details)
+
+
+def _check(result: int, func: Any, args: Tuple[Any, ...]) -> int:
+    """ctypes errcheck for functions returning ``llmspell_status``."""
+    if result == 0:
+        return result
+    last = args[-1] if args else None
+    errp = getattr(last, "_obj", None)  # byref(err) -> err
+    if errp is None and last is not None and isinstance(last, ctypes._Pointer):
+        errp = last.contents if last else None
+    raise error_from(result, errp)
+
+
+def take_string(buf: Any, length: Optional[c_size_t] = None, errors: str = "strict") -> Optional[str]:
+    """Decode an owned ``char *`` buffer as UTF-8, then ``llmspell_free`` it.
+
+    Args:
+        buf: a :data:`BufP` filled in by the library (may be NULL).
+        length: its length out-parameter, or None to read up to the NUL.
+        errors: the codec error handler.
+
+    Returns:
+        The decoded text, or None when ``buf`` is NULL.
+    """
+    if not buf:
+        return None
+    try:
+        if length is not None:
+            data = ctypes.string_at(buf, length.value)
+        else:
+            data = ctypes.string_at(buf)
+        return data.decode("utf-8", errors)
+    finally:
+        llmspell_free(buf)
+
+
+# --- engine --------------------------------------------------------------
+
+llmspell_engine_new = _fn(
+    "llmspell_engine_new",
+    [c_char_p, c_size_t, POINTER(EngineP), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_engine_free = _fn("llmspell_engine_free", [EngineP], None)
+llmspell_engine_info = _fn(
+    "llmspell_engine_info",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_engine_ping = _fn("llmspell_engine_ping", [EngineP, POINTER(ErrorP)], status_t, _check)
+
+# --- runs -----------------------------------------------------------------
+
+llmspell_run_new = _fn(
+    "llmspell_run_new", [EngineP, POINTER(RunP), POINTER(ErrorP)], status_t, _check
+)
+llmspell_run_cancel = _fn("llmspell_run_cancel", [RunP, POINTER(ErrorP)], status_t, _check)
+llmspell_run_free = _fn("llmspell_run_free", [RunP], None)
+llmspell_engine_run = _fn(
+    "llmspell_engine_run",
+    [
+        EngineP,  # engine
+        c_char_p,  # lang (NUL-terminated)
+        c_char_p, c_size_t,  # source, source_len
+        c_char_p, c_size_t,  # args_json, args_len
+        c_char_p, c_size_t,  # options_json, options_len
+        RunP,  # run token (optional)
+        POINTER(BufP), POINTER(c_size_t),  # result_out, result_len
+        POINTER(BufP), POINTER(c_size_t),  # output_out, output_len
+        POINTER(ErrorP),  # err
+    ],
+    status_t,
+    _check,
+)
+
+__all__ = [
+    "ABI_VERSION",
+    "LIBRARY_PATH",
+    "EngineP",
+    "RunP",
+    "ErrorP",
+    "BufP",
+    "byref",
+    "error_from",
+    "status_name",
+    "take_string",
+]
