@@ -1,0 +1,34 @@
+# llmspell-go build. `make` builds the shared library, the header and the CLI
+# under build/; `make test` runs every suite; `make bench` prints the figures.
+VERSION      := 0.1.0
+SOVERSION    := 0
+GO           ?= go
+PREFIX       ?= /usr/local
+BUILD        := build
+LIBNAME      := libllmspell.so
+LIBFILE      := $(BUILD)/lib/$(LIBNAME).$(VERSION)
+GOFLAGS_TEST ?= -race -p 2
+LDFLAGS_VER  := -X github.com/llmspell/llmspell-go/core/version.Version=$(VERSION)
+
+.PHONY: all lib cli test test-go test-c test-python test-node test-rust test-spells bench install clean
+
+all: lib cli
+
+lib: $(LIBFILE)
+
+$(LIBFILE): $(shell find core scripting capi include -name '*.go' -o -name '*.h' -o -name '*.map' 2>/dev/null) go.mod go.sum
+	@mkdir -p $(BUILD)/lib $(BUILD)/include
+	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
+	  -ldflags "$(LDFLAGS_VER) -extldflags '-Wl,-soname,$(LIBNAME).$(SOVERSION) -Wl,--version-script=$(CURDIR)/capi/llmspell.map'" \
+	  -o $@ ./capi
+	@rm -f $(BUILD)/lib/libllmspell.h
+	ln -sf $(LIBNAME).$(VERSION) $(BUILD)/lib/$(LIBNAME).$(SOVERSION)
+	ln -sf $(LIBNAME).$(SOVERSION) $(BUILD)/lib/$(LIBNAME)
+	cp include/llmspell.h $(BUILD)/include/llmspell.h
+
+cli:
+	@mkdir -p $(BUILD)/bin
+	$(GO) build -trimpath -ldflags "$(LDFLAGS_VER)" -o $(BUILD)/bin/llmspell ./cmd/llmspell
+
+clean:
+	rm -rf $(BUILD)

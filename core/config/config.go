@@ -1,0 +1,275 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/BurntSushi/toml"
+	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/value"
+)
+
+// Config is the whole engine configuration.
+type Config struct {
+	Storage Storage
+	Script  Script
+	Logging Logging
+}
+
+// Storage configures the key-value store.
+type Storage struct {
+	// Backend is "pebble" or "memory". Empty means pebble when DataDir is
+	// set and memory otherwise. Default: "".
+	Backend string
+	// DataDir is the folder of the pebble store. Default: "" (the CLI
+	// fills in $XDG_DATA_HOME/llmspell or ~/.local/share/llmspell).
+	DataDir string
+	// Sync makes every write durable before it returns. Default: false.
+	Sync bool
+	// CacheMB is the pebble block cache size in MiB. Default: 32.
+	CacheMB int64
+}
+
+// Script configures the script runtimes.
+type Script struct {
+	// DefaultLanguage is used when a run names none. Default: "lua".
+	DefaultLanguage string
+	// TimeoutMS is the wall-clock limit of a run; 0 means none. Default: 0.
+	TimeoutMS int64
+	// MaxOutputBytes bounds what one run may print. Default: 16 MiB.
+	MaxOutputBytes int64
+	// PoolSize is the number of idle runtimes kept per language.
+	// Default: 4.
+	PoolSize int64
+	// Stdlib is "safe" (the sandbox) or "full" (Lua io/os/package too).
+	// Default: "safe".
+	Stdlib string
+	// MaxCallStack bounds Lua call depth. Default: 2000.
+	MaxCallStack int64
+}
+
+// Logging configures the engine's logger.
+type Logging struct {
+	// Level is "debug", "info", "warn" or "error". Default: "info".
+	Level string
+	// Format is "text" or "json". Default: "text".
+	Format string
+}
+
+// Default returns the configuration with every default filled in.
+func Default() *Config {
+	c := &Config{}
+	for _, f := range fields {
+		f.set(c, f.def)
+	}
+	return c
+}
+
+// Load reads a TOML file on top of the defaults, then applies the LLMSPELL_*
+// environment. An empty path means no file.
+func Load(path string) (*Config, error) {
+	c := Default()
+	if path != "" {
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return nil, errs.Wrap(errs.KindInvalidArgument, err, "config: read %s", path)
+		}
+		if err := c.MergeTOML(data, path); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.ApplyEnv(os.LookupEnv); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+// FromJSON builds a config from a JSON object (the C ABI form) on top of the
+// defaults, then applies the environment through lookup (nil: none).
+func FromJSON(data []byte, lookup func(string) (string, bool)) (*Config, error) {
+	c := Default()
+	if len(strings.TrimSpace(string(data))) > 0 {
+		v, err := value.Decode(data)
+		if err != nil {
+			return nil, errs.Wrap(errs.KindInvalidArgument, err, "config")
+		}
+		m, ok := v.(value.Map)
+		if !ok {
+			return nil, errs.New(errs.KindInvalidArgument, "config: must be a JSON object, got %s", value.TypeOf(v))
+		}
+		if err := c.Merge(m, "config"); err != nil {
+			return nil, err
+		}
+	}
+	if lookup != nil {
+		if err := c.ApplyEnv(lookup); err != nil {
+			return nil, err
+		}
+	}
+	return c, c.Validate()
+}
+
+// MergeTOML merges TOML text into c. name is used in error messages.
+func (c *Config) MergeTOML(data []byte, name string) error {
+	var raw map[string]any
+	if _, err := toml.Decode(string(data), &raw); err != nil {
+		return errs.Wrap(errs.KindInvalidArgument, err, "config: parse %s", name)
+	}
+	return c.Merge(raw, name)
+}
+
+// Merge sets every key of the section map m on c. It reports all unknown
+// sections, unknown keys and wrongly typed values in one error.
+func (c *Config) Merge(m map[string]any, name string) error {
+	var problems []string
+	for _, sec := range sortedKeys(m) {
+		secMap, ok := m[sec].(map[string]any)
+		if !ok {
+			if !knownSection(sec) {
+				problems = append(problems, fmt.Sprintf("unknown section %q", sec))
+			} else {
+				problems = append(problems, fmt.Sprintf("section %q must be a table", sec))
+			}
+			continue
+		}
+		if !knownSection(sec) {
+			problems = append(problems, fmt.Sprintf("unknown section %q", sec))
+			continue
+		}
+		for _, key := range sortedKeys(secMap) {
+			f := lookupField(sec, key)
+			if f == nil {
+				problems = append(problems, fmt.Sprintf("unknown key %q in section %q", key, sec))
+				continue
+			}
+			v, err := f.coerce(secMap[key])
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s.%s: %v", sec, key, err))
+				continue
+			}
+			f.set(c, v)
+		}
+	}
+	if len(problems) > 0 {
+		return errs.New(errs.KindInvalidArgument, "config %s: %s", name, strings.Join(problems, "; ")).
+			With("problems", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// EnvName returns the environment variable that overrides section.key,
+// e.g. LLMSPELL_SCRIPT_TIMEOUT_MS.
+func EnvName(section, key string) string {
+	return "LLMSPELL_" + strings.ToUpper(section) + "_" + strings.ToUpper(key)
+}
+
+// ApplyEnv applies LLMSPELL_<SECTION>_<KEY> overrides found through lookup.
+func (c *Config) ApplyEnv(lookup func(string) (string, bool)) error {
+	var problems []string
+	for _, f := range fields {
+		name := EnvName(f.section, f.key)
+		s, ok := lookup(name)
+		if !ok {
+			continue
+		}
+		v, err := f.parse(s)
+		if err != nil {
+			problems = append(problems, fmt.Sprintf("%s: %v", name, err))
+			continue
+		}
+		f.set(c, v)
+	}
+	if len(problems) > 0 {
+		return errs.New(errs.KindInvalidArgument, "config environment: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Validate reports every invalid value in one error.
+func (c *Config) Validate() error {
+	var problems []string
+	for _, f := range fields {
+		if f.check == nil {
+			continue
+		}
+		if err := f.check(f.get(c)); err != nil {
+			problems = append(problems, fmt.Sprintf("%s.%s: %v", f.section, f.key, err))
+		}
+	}
+	if c.Storage.Backend == "pebble" && c.Storage.DataDir == "" {
+		problems = append(problems, "storage.data_dir: required when storage.backend is \"pebble\"")
+	}
+	if len(problems) > 0 {
+		return errs.New(errs.KindInvalidArgument, "config: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// StorageBackend returns the effective backend: Backend, or pebble when a
+// data folder is set, else memory.
+func (c *Config) StorageBackend() string {
+	if c.Storage.Backend != "" {
+		return c.Storage.Backend
+	}
+	if c.Storage.DataDir != "" {
+		return "pebble"
+	}
+	return "memory"
+}
+
+// Map returns the effective configuration as sections of values, for
+// Config.get in scripts and for engine info.
+func (c *Config) Map() value.Map {
+	out := value.Map{}
+	for _, f := range fields {
+		sec, ok := out[f.section].(value.Map)
+		if !ok {
+			sec = value.Map{}
+			out[f.section] = sec
+		}
+		sec[f.key] = f.get(c)
+	}
+	return out
+}
+
+// DefaultDataDir returns the CLI's default data folder:
+// $XDG_DATA_HOME/llmspell, else ~/.local/share/llmspell.
+func DefaultDataDir() string {
+	if x := os.Getenv("XDG_DATA_HOME"); x != "" {
+		return filepath.Join(x, "llmspell")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil || home == "" {
+		return filepath.Join(os.TempDir(), "llmspell")
+	}
+	return filepath.Join(home, ".local", "share", "llmspell")
+}
+
+func sortedKeys(m map[string]any) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func parseBool(s string) (any, error) {
+	b, err := strconv.ParseBool(s)
+	if err != nil {
+		return nil, fmt.Errorf("not a boolean: %q", s)
+	}
+	return b, nil
+}
+
+func parseInt(s string) (any, error) {
+	n, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	if err != nil {
+		return nil, fmt.Errorf("not an integer: %q", s)
+	}
+	return n, nil
+}

@@ -1,0 +1,137 @@
+package config
+
+import (
+	"fmt"
+	"math"
+)
+
+type kind uint8
+
+const (
+	kindString kind = iota
+	kindInt
+	kindBool
+)
+
+// field declares one config key: where it lives, its type, default, and how
+// to read and write it on a Config.
+type field struct {
+	section, key string
+	kind         kind
+	def          any
+	get          func(*Config) any
+	set          func(*Config, any)
+	check        func(any) error
+}
+
+func str(section, key, def string, p func(*Config) *string, check func(any) error) field {
+	return field{section, key, kindString, def,
+		func(c *Config) any { return *p(c) },
+		func(c *Config, v any) { *p(c) = v.(string) }, check}
+}
+
+func num(section, key string, def int64, p func(*Config) *int64, check func(any) error) field {
+	return field{section, key, kindInt, def,
+		func(c *Config) any { return *p(c) },
+		func(c *Config, v any) { *p(c) = v.(int64) }, check}
+}
+
+func flag(section, key string, def bool, p func(*Config) *bool) field {
+	return field{section, key, kindBool, def,
+		func(c *Config) any { return *p(c) },
+		func(c *Config, v any) { *p(c) = v.(bool) }, nil}
+}
+
+func oneOf(choices ...string) func(any) error {
+	return func(v any) error {
+		for _, c := range choices {
+			if v == c {
+				return nil
+			}
+		}
+		return fmt.Errorf("%q is not one of %q", v, choices)
+	}
+}
+
+func atLeast(min int64) func(any) error {
+	return func(v any) error {
+		if v.(int64) < min {
+			return fmt.Errorf("%d is below the minimum %d", v, min)
+		}
+		return nil
+	}
+}
+
+// fields is the table of every config key. It is read-only.
+var fields = []field{
+	str("storage", "backend", "", func(c *Config) *string { return &c.Storage.Backend }, oneOf("", "pebble", "memory")),
+	str("storage", "data_dir", "", func(c *Config) *string { return &c.Storage.DataDir }, nil),
+	flag("storage", "sync", false, func(c *Config) *bool { return &c.Storage.Sync }),
+	num("storage", "cache_mb", 32, func(c *Config) *int64 { return &c.Storage.CacheMB }, atLeast(1)),
+
+	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
+	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
+	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),
+	num("script", "pool_size", 4, func(c *Config) *int64 { return &c.Script.PoolSize }, atLeast(0)),
+	str("script", "stdlib", "safe", func(c *Config) *string { return &c.Script.Stdlib }, oneOf("safe", "full")),
+	num("script", "max_call_stack", 2000, func(c *Config) *int64 { return &c.Script.MaxCallStack }, atLeast(16)),
+
+	str("logging", "level", "info", func(c *Config) *string { return &c.Logging.Level }, oneOf("debug", "info", "warn", "error")),
+	str("logging", "format", "text", func(c *Config) *string { return &c.Logging.Format }, oneOf("text", "json")),
+}
+
+func knownSection(name string) bool {
+	for _, f := range fields {
+		if f.section == name {
+			return true
+		}
+	}
+	return false
+}
+
+func lookupField(section, key string) *field {
+	for i := range fields {
+		if fields[i].section == section && fields[i].key == key {
+			return &fields[i]
+		}
+	}
+	return nil
+}
+
+// coerce checks a decoded TOML or JSON value against the field's type.
+func (f *field) coerce(v any) (any, error) {
+	switch f.kind {
+	case kindString:
+		if s, ok := v.(string); ok {
+			return s, nil
+		}
+		return nil, fmt.Errorf("must be a string, got %T", v)
+	case kindBool:
+		if b, ok := v.(bool); ok {
+			return b, nil
+		}
+		return nil, fmt.Errorf("must be a boolean, got %T", v)
+	case kindInt:
+		switch n := v.(type) {
+		case int64:
+			return n, nil
+		case float64:
+			if n == math.Trunc(n) && math.Abs(n) < 1<<53 {
+				return int64(n), nil
+			}
+		}
+		return nil, fmt.Errorf("must be an integer, got %v", v)
+	}
+	return nil, fmt.Errorf("unsupported field kind")
+}
+
+// parse reads an environment variable's text.
+func (f *field) parse(s string) (any, error) {
+	switch f.kind {
+	case kindBool:
+		return parseBool(s)
+	case kindInt:
+		return parseInt(s)
+	}
+	return s, nil
+}

@@ -1,0 +1,394 @@
+/*
+ * llmspell.h - the public, stable C ABI of llmspell-go.
+ *
+ * llmspell is an embeddable engine for scripted LLM work: spells written in
+ * Lua or JavaScript drive agents, tools, workflows, hooks, events, state and
+ * sessions. This header is written by hand; it is the only header users
+ * include. Link with -lllmspell (SONAME libllmspell.so.0), or use CMake
+ * (find_package(llmspell), target llmspell::llmspell) or pkg-config
+ * (llmspell.pc).
+ *
+ * Conventions
+ * -----------
+ * - Every fallible function returns an llmspell_status: 0 (LLMSPELL_OK) on
+ *   success, one of the LLMSPELL_ERR_* codes otherwise. Codes are stable and
+ *   never reused.
+ * - Detail about a failure comes back through the optional last parameter
+ *   `llmspell_error **err`. Pass NULL if you do not want it. When a function
+ *   fails and err is not NULL, *err receives a new error object that the
+ *   caller frees with llmspell_error_free(). On success *err is set to NULL.
+ *   There is no global or thread-local "last error".
+ * - Inputs are borrowed for the duration of the call only; the library copies
+ *   whatever it keeps. Strings and JSON are UTF-8 with an explicit size_t
+ *   length (no terminating NUL needed). Invalid UTF-8 is rejected with
+ *   LLMSPELL_ERR_INVALID_ARGUMENT.
+ * - Outputs belong to the caller: buffers (char *) are freed with
+ *   llmspell_free(), objects with llmspell_<object>_free(). Never free them
+ *   with free(): the library has its own allocator bookkeeping. Returned
+ *   buffers are NUL-terminated for convenience; the length excludes the NUL.
+ * - A `const char *` the library returns is borrowed; its comment says what
+ *   ends its life.
+ * - Structured data (config, arguments, results) crosses as UTF-8 JSON.
+ *
+ * Memory and handles
+ * ------------------
+ * - Handles (llmspell_engine, llmspell_run, llmspell_error) are opaque. A
+ *   handle that was freed, or never came from this library, is detected:
+ *   functions return LLMSPELL_ERR_CLOSED or LLMSPELL_ERR_INVALID_ARGUMENT and
+ *   never crash. Every *_free function and llmspell_free accept NULL, and a
+ *   second free of the same pointer is ignored.
+ * - Objects may be freed in any order. An engine stays alive until the last
+ *   object that refers to it (a run token, a call in flight) is freed or
+ *   returns; llmspell_engine_free only drops the caller's reference.
+ *
+ * Threading
+ * ---------
+ * - Every function may be called from any thread, concurrently. Several
+ *   scripts may run on one engine at once from several threads; each run gets
+ *   its own script runtime.
+ * - llmspell_run_cancel() may be called from any thread at any time.
+ *
+ * Process rules
+ * -------------
+ * - The library embeds a Go runtime. One Go runtime per process: do not load
+ *   two copies of the library (for example under two different paths).
+ * - The library cannot be unloaded: dlclose() does not unmap it (a Go runtime
+ *   cannot leave a process). Bindings open it with RTLD_NODELETE.
+ * - Do not fork() without exec() after the library is loaded: the Go runtime's
+ *   threads do not survive a fork.
+ * - A Go panic never crosses into C: an exported function that catches one
+ *   returns LLMSPELL_ERR_INTERNAL and marks its engine poisoned; every later
+ *   call on a poisoned engine returns LLMSPELL_ERR_INTERNAL.
+ */
+#ifndef LLMSPELL_H
+#define LLMSPELL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Library version this header describes. */
+#define LLMSPELL_VERSION_MAJOR 0
+#define LLMSPELL_VERSION_MINOR 1
+#define LLMSPELL_VERSION_PATCH 0
+#define LLMSPELL_VERSION_STRING "0.1.0"
+/* MAJOR * 1000000 + MINOR * 1000 + PATCH. */
+#define LLMSPELL_VERSION_NUMBER 1000
+
+/* ABI version: bumped only when a released signature or behaviour changes
+ * incompatibly (which the project avoids by adding _v2 functions). Bindings
+ * compare it with llmspell_abi_version() at load time. */
+#define LLMSPELL_ABI_VERSION 1
+
+/* Status codes. Stable; never reused. */
+typedef int32_t llmspell_status;
+
+#define LLMSPELL_OK 0
+/* A caller-supplied argument is wrong: NULL, malformed JSON, bad UTF-8,
+ * unknown config key, unknown language, out-of-range value. */
+#define LLMSPELL_ERR_INVALID_ARGUMENT 1
+/* A named thing (tool, agent, session, key, ...) does not exist. */
+#define LLMSPELL_ERR_NOT_FOUND 2
+/* The security policy refused the operation. */
+#define LLMSPELL_ERR_DENIED 3
+/* A deadline (per-run timeout, tool timeout, ...) passed. */
+#define LLMSPELL_ERR_TIMEOUT 4
+/* The operation was cancelled (llmspell_run_cancel, a hook, shutdown). */
+#define LLMSPELL_ERR_CANCELLED 5
+/* An LLM provider failed (HTTP error, rate limit, bad response). */
+#define LLMSPELL_ERR_PROVIDER 6
+/* A tool failed while running. */
+#define LLMSPELL_ERR_TOOL 7
+/* A bug in the library, including a recovered panic. */
+#define LLMSPELL_ERR_INTERNAL 8
+/* A script failed: syntax error, runtime error, or a result that cannot be
+ * converted to JSON (a function, for instance). */
+#define LLMSPELL_ERR_SCRIPT 9
+/* The handle was freed, or its engine was closed. */
+#define LLMSPELL_ERR_CLOSED 10
+/* The storage layer failed: data folder locked by another process, not a
+ * folder, unwritable, or an I/O error. */
+#define LLMSPELL_ERR_STORAGE 11
+/* A resource limit was exceeded (output size, value size, recursion). */
+#define LLMSPELL_ERR_LIMIT 12
+/* A conflicting concurrent change (compare-and-set failed, invalid state
+ * transition). */
+#define LLMSPELL_ERR_CONFLICT 13
+
+/* Opaque handles. */
+typedef struct llmspell_engine llmspell_engine;
+typedef struct llmspell_run llmspell_run;
+typedef struct llmspell_error llmspell_error;
+
+/* ------------------------------------------------------------------------ */
+/* Version                                                                  */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_version returns the library version as a string, e.g. "0.1.0".
+ * Params: none.
+ * Returns: a NUL-terminated version string.
+ * Ownership: borrowed; static, valid for the life of the process.
+ * Thread-safety: safe from any thread.
+ */
+const char *llmspell_version(void);
+
+/*
+ * llmspell_version_number returns the library version as
+ * MAJOR * 1000000 + MINOR * 1000 + PATCH, to compare with
+ * LLMSPELL_VERSION_NUMBER.
+ * Params: none.
+ * Returns: the version number.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+uint32_t llmspell_version_number(void);
+
+/*
+ * llmspell_abi_version returns the ABI version of the loaded library, to
+ * compare with LLMSPELL_ABI_VERSION.
+ * Params: none.
+ * Returns: the ABI version.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+uint32_t llmspell_abi_version(void);
+
+/*
+ * llmspell_status_name returns the stable lower-case name of a status code:
+ * "ok", "invalid_argument", "not_found", "denied", "timeout", "cancelled",
+ * "provider_error", "tool_error", "internal", "script_error", "closed",
+ * "storage_error", "limit_exceeded", "conflict"; "unknown" for any other.
+ * Params: code (in) any value.
+ * Returns: a NUL-terminated name, never NULL.
+ * Ownership: borrowed; static, valid for the life of the process.
+ * Thread-safety: safe from any thread.
+ */
+const char *llmspell_status_name(llmspell_status code);
+
+/* ------------------------------------------------------------------------ */
+/* Errors                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_error_code returns the status code carried by an error.
+ * Params: err (in) an error from this library; may be NULL.
+ * Returns: the code; LLMSPELL_ERR_INVALID_ARGUMENT for NULL or an unknown or
+ *   freed error.
+ * Ownership: err stays owned by the caller.
+ * Thread-safety: safe from any thread; do not race with llmspell_error_free
+ *   on the same error.
+ */
+llmspell_status llmspell_error_code(const llmspell_error *err);
+
+/*
+ * llmspell_error_message returns the human-readable message of an error. It
+ * starts with the kind name, e.g. "timeout: run exceeded 1000 ms".
+ * Params: err (in) an error from this library; may be NULL.
+ * Returns: a NUL-terminated UTF-8 string; "" for NULL or an unknown error.
+ * Ownership: borrowed; valid until llmspell_error_free(err).
+ * Thread-safety: as llmspell_error_code.
+ */
+const char *llmspell_error_message(const llmspell_error *err);
+
+/*
+ * llmspell_error_details returns structured detail about an error as a JSON
+ * object, e.g. {"kind":"script_error","file":"spell.lua","line":3}. Always
+ * has at least "kind" and "message".
+ * Params: err (in) an error from this library; may be NULL.
+ * Returns: a NUL-terminated JSON object; "{}" for NULL or an unknown error.
+ * Ownership: borrowed; valid until llmspell_error_free(err).
+ * Thread-safety: as llmspell_error_code.
+ */
+const char *llmspell_error_details(const llmspell_error *err);
+
+/*
+ * llmspell_error_free frees an error object.
+ * Params: err (in) an error from this library; may be NULL.
+ * Returns: nothing. NULL, an unknown pointer or a second free is ignored.
+ * Ownership: err is invalid afterwards.
+ * Thread-safety: safe from any thread; free each error once.
+ */
+void llmspell_error_free(llmspell_error *err);
+
+/*
+ * llmspell_free frees a buffer returned by this library (result JSON,
+ * captured output, info JSON, ...).
+ * Params: ptr (in) a buffer from this library; may be NULL.
+ * Returns: nothing. NULL, an unknown pointer or a second free is ignored.
+ * Ownership: ptr is invalid afterwards.
+ * Thread-safety: safe from any thread.
+ */
+void llmspell_free(void *ptr);
+
+/* ------------------------------------------------------------------------ */
+/* Engine                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_engine_new creates an engine: its store, registries and script
+ * runtime pools. Several engines per process are fully isolated.
+ *
+ * config_json is a JSON object with the same sections and keys as the TOML
+ * config file (docs/config.md), for example
+ *   {"storage":{"backend":"pebble","data_dir":"/var/lib/app/llmspell"},
+ *    "script":{"timeout_ms":5000}}
+ * LLMSPELL_* environment variables override it; defaults fill the rest. With
+ * no data_dir the engine uses the in-memory store. Unknown keys are an error.
+ *
+ * Params: config_json (in) UTF-8 JSON object, or NULL for defaults;
+ *   config_len (in) its length in bytes (0 with NULL);
+ *   out (out) receives the engine; must not be NULL;
+ *   err (out, optional) receives an error on failure; may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT for malformed or
+ *   non-object JSON, unknown keys, bad values, or out == NULL;
+ *   LLMSPELL_ERR_STORAGE when the data folder is a file, unwritable, or
+ *   locked by another process (it is never modified in that case).
+ * Ownership: *out is owned by the caller; free it with llmspell_engine_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_engine_new(const char *config_json, size_t config_len,
+                                    llmspell_engine **out, llmspell_error **err);
+
+/*
+ * llmspell_engine_free drops the caller's reference to an engine. When no run
+ * token or call in flight refers to it any more, the engine closes: runtimes
+ * are released and the store is flushed and unlocked.
+ * Params: engine (in) may be NULL.
+ * Returns: nothing. NULL, a stale handle or a second free is ignored.
+ * Ownership: engine is invalid for the caller afterwards; calls with it
+ *   return LLMSPELL_ERR_CLOSED.
+ * Thread-safety: safe from any thread; calls in flight on other threads
+ *   finish normally.
+ */
+void llmspell_engine_free(llmspell_engine *engine);
+
+/*
+ * llmspell_engine_info describes an engine as a JSON object:
+ * {"version","abi_version","languages":["lua","js"],"storage":{"backend",
+ *  "data_dir"},"config":{...}} (secrets redacted).
+ * Params: engine (in) a live engine;
+ *   out (out) receives the JSON; must not be NULL;
+ *   out_len (out, optional) receives its length; may be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED for a freed engine;
+ *   LLMSPELL_ERR_INVALID_ARGUMENT for NULL.
+ * Ownership: *out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_engine_info(llmspell_engine *engine, char **out,
+                                     size_t *out_len, llmspell_error **err);
+
+/*
+ * llmspell_engine_ping checks that an engine handle is live and not
+ * poisoned. It does no other work, which makes it the measure of the bare
+ * cost of a call through the C ABI.
+ * Params: engine (in) a handle; err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED for a freed engine;
+ *   LLMSPELL_ERR_INVALID_ARGUMENT for NULL; LLMSPELL_ERR_INTERNAL when
+ *   poisoned.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_engine_ping(llmspell_engine *engine, llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Running scripts                                                          */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_run_new creates a run token: a cancellation handle to pass to
+ * llmspell_engine_run so another thread can stop the run.
+ * A token may be passed to several runs; cancelling it stops all of them,
+ * current and future (like a cancelled context).
+ * Params: engine (in) a live engine;
+ *   out (out) receives the token; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED; LLMSPELL_ERR_INVALID_ARGUMENT.
+ * Ownership: *out is owned by the caller; free with llmspell_run_free. The
+ *   token keeps its engine alive until freed.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_run_new(llmspell_engine *engine, llmspell_run **out,
+                                 llmspell_error **err);
+
+/*
+ * llmspell_run_cancel cancels every run using this token. A run stopped this
+ * way returns LLMSPELL_ERR_CANCELLED, usually within a millisecond even in a
+ * busy loop. If the run is just finishing, the cancel may come too late: the
+ * run then returns its normal result, and the cancel still applies to any
+ * later run with this token. Cancelling twice is harmless.
+ * Params: run (in) a token; err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED for a freed token;
+ *   LLMSPELL_ERR_INVALID_ARGUMENT for NULL.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread, including while the run is in
+ *   progress on another thread.
+ */
+llmspell_status llmspell_run_cancel(llmspell_run *run, llmspell_error **err);
+
+/*
+ * llmspell_run_free frees a run token. A run still using it goes on (and can
+ * no longer be cancelled through it).
+ * Params: run (in) may be NULL.
+ * Returns: nothing. NULL, a stale handle or a second free is ignored.
+ * Ownership: run is invalid afterwards.
+ * Thread-safety: safe from any thread.
+ */
+void llmspell_run_free(llmspell_run *run);
+
+/*
+ * llmspell_engine_run runs a script to completion and returns the value it
+ * returned from its top level, as JSON, and the text it printed.
+ *
+ * lang is "lua" or "js" ("javascript" also accepted). options_json is an
+ * optional JSON object:
+ *   {"name": "spell.lua",          file name used in error messages
+ *    "timeout_ms": 1000,           wall-clock limit; 0 = the config default
+ *    "max_output_bytes": 1048576}  bound on printed output; 0 = default
+ * args_json is an optional JSON object or array, visible to the script as
+ * the global ARGS.
+ *
+ * Params: engine (in) a live engine;
+ *   lang (in) NUL-terminated language name; must not be NULL;
+ *   source, source_len (in) UTF-8 script text; source must not be NULL
+ *     (an empty script is fine: source_len 0 with any non-NULL pointer);
+ *   args_json, args_len (in, optional) NULL/0 for no arguments;
+ *   options_json, options_len (in, optional) NULL/0 for defaults;
+ *   run (in, optional) a run token for cancellation; may be NULL;
+ *   result_out (out) receives the result JSON ("null" when the script
+ *     returns nothing); must not be NULL;
+ *   result_len (out, optional) may be NULL;
+ *   output_out (out, optional) receives the captured print output; when
+ *     NULL the output is discarded;
+ *   output_len (out, optional) may be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_SCRIPT (syntax or runtime error, with
+ *   "file", "line" and "message" in the details when known, or a result that
+ *   cannot become JSON); LLMSPELL_ERR_TIMEOUT; LLMSPELL_ERR_CANCELLED;
+ *   LLMSPELL_ERR_LIMIT (output bound exceeded); LLMSPELL_ERR_INVALID_ARGUMENT;
+ *   LLMSPELL_ERR_CLOSED. On failure *result_out and *output_out are set to
+ *   NULL, except that the output printed before the failure is still
+ *   returned in *output_out when requested.
+ * Ownership: *result_out and *output_out are owned by the caller; free each
+ *   with llmspell_free.
+ * Thread-safety: safe from any thread; concurrent runs on one engine are
+ *   independent.
+ */
+llmspell_status llmspell_engine_run(llmspell_engine *engine, const char *lang,
+                                    const char *source, size_t source_len,
+                                    const char *args_json, size_t args_len,
+                                    const char *options_json, size_t options_len,
+                                    llmspell_run *run,
+                                    char **result_out, size_t *result_len,
+                                    char **output_out, size_t *output_len,
+                                    llmspell_error **err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* LLMSPELL_H */
