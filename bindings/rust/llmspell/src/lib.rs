@@ -1,0 +1,114 @@
+//! Safe Rust bindings for llmspell-go, an embeddable engine for scripted LLM
+//! work: spells written in Lua or JavaScript drive agents, tools, workflows,
+//! state and sessions.
+//!
+//! This crate wraps the C ABI of `libllmspell.so` (declared in the
+//! `llmspell-sys` crate). Structured data crosses as JSON, so results are
+//! [`serde_json::Value`]s.
+//!
+//! ```no_run
+//! use llmspell::{Engine, Lang, RunOptions};
+//! use serde_json::json;
+//!
+//! # fn main() -> Result<(), llmspell::Error> {
+//! let engine = Engine::new(r#"{"script":{"timeout_ms":5000}}"#)?;
+//! let out = engine.run(
+//!     Lang::Lua,
+//!     "print('hi ' .. ARGS.who) return {n = 42}",
+//!     &RunOptions::new().args(json!({"who": "rust"})),
+//! )?;
+//! assert_eq!(out.value, json!({"n": 42}));
+//! assert_eq!(out.output, "hi rust\n");
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! # Ownership
+//!
+//! [`Engine`] and [`RunToken`] own their C handles and free them in `Drop`.
+//! Neither is `Clone`, so a handle cannot be used after it is freed or freed
+//! twice; this does not compile:
+//!
+//! ```compile_fail,E0382
+//! let engine = llmspell::Engine::with_defaults().unwrap();
+//! drop(engine);
+//! engine.ping().unwrap(); // error[E0382]: borrow of moved value
+//! ```
+//!
+//! and neither does dropping an engine while a run borrows it:
+//!
+//! ```compile_fail,E0505
+//! let engine = llmspell::Engine::with_defaults().unwrap();
+//! let r = &engine;
+//! drop(engine); // error[E0505]: cannot move out of `engine` because it is borrowed
+//! r.ping().unwrap();
+//! ```
+//!
+//! # Threads
+//!
+//! `Engine` and `RunToken` are `Send + Sync`: every C function may be called
+//! from any thread, concurrently, and each run gets its own script runtime.
+//! Share an engine through `&Engine` or `Arc<Engine>`; cancel a run from
+//! another thread with [`RunToken::cancel`].
+//!
+//! # Process rules
+//!
+//! The library embeds a Go runtime: load one copy per process, never unload
+//! it, and do not `fork()` without `exec()` once it is loaded.
+//!
+//! # Linking
+//!
+//! `llmspell-sys` links `-lllmspell` from `$LLMSPELL_LIB_DIR`, or from the
+//! repository's `build/lib`. This crate's own tests and examples get an rpath
+//! to that folder; your programs need the library on their loader path
+//! (install it, set an rpath, or set `LD_LIBRARY_PATH`).
+#![warn(missing_docs)]
+
+mod engine;
+mod error;
+
+pub use engine::{Engine, Lang, RunOptions, RunOutput, RunToken};
+pub use error::{Error, ErrorCode};
+
+use std::ffi::CStr;
+
+/// Raw declarations, for what the safe API does not cover.
+pub use llmspell_sys as sys;
+
+/// version returns the version of the loaded library, e.g. "0.1.0"
+/// (`llmspell_version`).
+pub fn version() -> &'static str {
+    // SAFETY: llmspell_version returns a static NUL-terminated string, valid
+    // for the life of the process.
+    unsafe { CStr::from_ptr(sys::llmspell_version()) }
+        .to_str()
+        .unwrap_or("")
+}
+
+/// version_number returns the version of the loaded library as
+/// MAJOR * 1000000 + MINOR * 1000 + PATCH (`llmspell_version_number`).
+pub fn version_number() -> u32 {
+    // SAFETY: no arguments, no ownership.
+    unsafe { sys::llmspell_version_number() }
+}
+
+/// abi_version returns the ABI version of the loaded library
+/// (`llmspell_abi_version`). [`Engine::new`] refuses to run unless it equals
+/// [`ABI_VERSION`].
+pub fn abi_version() -> u32 {
+    // SAFETY: no arguments, no ownership.
+    unsafe { sys::llmspell_abi_version() }
+}
+
+/// ABI_VERSION is the ABI version this crate was generated for.
+pub const ABI_VERSION: u32 = sys::LLMSPELL_ABI_VERSION as u32;
+
+/// status_name returns the library's name for a status code
+/// (`llmspell_status_name`): "ok", "timeout", ..., "unknown".
+pub fn status_name(status: i32) -> &'static str {
+    // SAFETY: llmspell_status_name returns a static NUL-terminated string,
+    // never NULL.
+    unsafe { CStr::from_ptr(sys::llmspell_status_name(status)) }
+        .to_str()
+        .unwrap_or("unknown")
+}
