@@ -112,3 +112,8 @@ pub fn status_name(status: i32) -> &'static str {
         .to_str()
         .unwrap_or("unknown")
 }
+
+/// The README's example is compiled (not run) as a doctest.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeExample;
