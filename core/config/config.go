@@ -233,6 +233,7 @@ func (c *Config) Map() value.Map {
 		}
 		sec[f.key] = f.get(c)
 	}
+	out["storage"].(value.Map)["backend"] = c.StorageBackend()
 	return out
 }
 
