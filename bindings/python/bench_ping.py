@@ -24,6 +24,20 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import llmspell  # noqa: E402
 
 
+def machine() -> str:
+    """Describe the machine the figures come from."""
+    model = platform.processor()
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    model = line.split(":", 1)[1].strip()
+                    break
+    except OSError:
+        pass
+    return f"{platform.system()} {platform.machine()}, {model or 'unknown cpu'}, {os.cpu_count()} cpus"
+
+
 def per_call_us(fn: Callable[[], object], n: int) -> float:
     for _ in range(min(n, 1000)):  # warm up pools and caches
         fn()
@@ -49,7 +63,7 @@ def main() -> None:
             "n_ping": a.n,
             "n_run": a.runs,
             "python": platform.python_version(),
-            "machine": f"{platform.machine()} {platform.processor() or ''} {os.cpu_count()} cpu".strip(),
+            "machine": machine(),
         }
     print(json.dumps(result))
 

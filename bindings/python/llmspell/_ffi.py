@@ -73,11 +73,13 @@ def _candidates() -> List[Tuple[str, str]]:
     pkg_dir = os.path.dirname(os.path.abspath(__file__))
     for name in _NAMES:
         out.append(("package directory", os.path.join(pkg_dir, name)))
-    # bindings/python/llmspell/_ffi.py -> <repo>/build/lib
-    repo = os.path.dirname(os.path.dirname(os.path.dirname(pkg_dir)))
-    build_lib = os.path.join(repo, "build", "lib")
-    for name in _NAMES:
-        out.append(("source tree build directory", os.path.join(build_lib, name)))
+    # Used from the source tree: <repo>/bindings/python/llmspell -> <repo>/build/lib
+    python_dir = os.path.dirname(pkg_dir)
+    bindings_dir = os.path.dirname(python_dir)
+    if os.path.basename(python_dir) == "python" and os.path.basename(bindings_dir) == "bindings":
+        build_lib = os.path.join(os.path.dirname(bindings_dir), "build", "lib")
+        for name in _NAMES:
+            out.append(("source tree build directory", os.path.join(build_lib, name)))
     return out
 
 
