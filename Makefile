@@ -21,7 +21,7 @@ $(LIBFILE): $(shell find core scripting capi include -name '*.go' -o -name '*.h'
 	CGO_ENABLED=1 $(GO) build -buildmode=c-shared -trimpath \
 	  -ldflags "$(LDFLAGS_VER) -extldflags '-Wl,-soname,$(LIBNAME).$(SOVERSION) -Wl,--version-script=$(CURDIR)/capi/llmspell.map'" \
 	  -o $@ ./capi
-	@rm -f $(BUILD)/lib/libllmspell.h
+	@rm -f $(BUILD)/lib/*.h
 	ln -sf $(LIBNAME).$(VERSION) $(BUILD)/lib/$(LIBNAME).$(SOVERSION)
 	ln -sf $(LIBNAME).$(SOVERSION) $(BUILD)/lib/$(LIBNAME)
 	cp include/llmspell.h $(BUILD)/include/llmspell.h
