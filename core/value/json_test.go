@@ -77,18 +77,18 @@ func TestDecodeRoundTrip(t *testing.T) {
 
 func TestDecodeErrors(t *testing.T) {
 	cases := map[string]errs.Kind{
-		``:               errs.KindInvalidArgument,
-		`{`:              errs.KindInvalidArgument,
-		`{"a":1,}`:       errs.KindInvalidArgument,
-		`[1 2]`:          errs.KindInvalidArgument,
-		`01`:             errs.KindInvalidArgument,
-		`"abc`:           errs.KindInvalidArgument,
-		"\"a\xffb\"":     errs.KindInvalidArgument,
-		`{"a":1} x`:      errs.KindInvalidArgument,
-		`tru`:            errs.KindInvalidArgument,
-		`"\q"`:           errs.KindInvalidArgument,
-		"\"a\nb\"":       errs.KindInvalidArgument,
-		`1.`:             errs.KindInvalidArgument,
+		``:           errs.KindInvalidArgument,
+		`{`:          errs.KindInvalidArgument,
+		`{"a":1,}`:   errs.KindInvalidArgument,
+		`[1 2]`:      errs.KindInvalidArgument,
+		`01`:         errs.KindInvalidArgument,
+		`"abc`:       errs.KindInvalidArgument,
+		"\"a\xffb\"": errs.KindInvalidArgument,
+		`{"a":1} x`:  errs.KindInvalidArgument,
+		`tru`:        errs.KindInvalidArgument,
+		`"\q"`:       errs.KindInvalidArgument,
+		"\"a\nb\"":   errs.KindInvalidArgument,
+		`1.`:         errs.KindInvalidArgument,
 		strings.Repeat("[", MaxDepth+2) + strings.Repeat("]", MaxDepth+2): errs.KindLimit,
 	}
 	for in, kind := range cases {
