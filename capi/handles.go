@@ -11,10 +11,10 @@ import (
 	"sync/atomic"
 	"unsafe"
 
+	"context"
 	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/scripting/host"
-	"context"
 )
 
 // Handle tags: the low two bits of a handle say what it is, so a run token
