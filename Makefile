@@ -32,3 +32,23 @@ cli:
 
 clean:
 	rm -rf $(BUILD)
+
+# ---- tests ---------------------------------------------------------------
+# `make test` runs every suite: Go (race detector), C (ASan/UBSan), Python,
+# Node, Rust, and the example spells through the CLI.
+test: test-go test-c test-python test-node test-rust test-spells
+
+test-go:
+	$(GO) test $(GOFLAGS_TEST) ./...
+
+test-python: lib
+	cd bindings/python && python3 -m pytest -q tests
+
+test-node: lib
+	cd bindings/node && npm test
+
+test-rust: lib
+	cd bindings/rust && cargo test -j 2
+
+test-spells: cli
+	sh tests/spells/run.sh $(BUILD)/bin/llmspell

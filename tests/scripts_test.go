@@ -1,0 +1,58 @@
+package tests
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/llmspell/llmspell-go/core/config"
+	"github.com/llmspell/llmspell-go/core/engine"
+	"github.com/llmspell/llmspell-go/core/value"
+	"github.com/llmspell/llmspell-go/scripting/host"
+)
+
+// TestConformanceScripts runs every tests/scripts/*.lua with its .js twin on
+// a pebble-backed engine; both must succeed and return the same JSON.
+func TestConformanceScripts(t *testing.T) {
+	cfg := config.Default()
+	cfg.Storage.DataDir = t.TempDir()
+	eng, err := engine.New(&engine.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	h, err := host.New(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	luaFiles, _ := filepath.Glob("scripts/*.lua")
+	if len(luaFiles) == 0 {
+		t.Fatal("no conformance scripts found")
+	}
+	args := value.Map{"name": "x", "1": "pos"}
+	for _, lf := range luaFiles {
+		jf := strings.TrimSuffix(lf, ".lua") + ".js"
+		t.Run(filepath.Base(lf), func(t *testing.T) {
+			if _, err := os.Stat(jf); err != nil {
+				t.Fatalf("%s has no JS twin", lf)
+			}
+			var enc [2]string
+			for i, f := range []string{lf, jf} {
+				res, err := h.RunFile(context.Background(), f, host.Request{Args: args})
+				if err != nil {
+					t.Fatalf("%s: %v", f, err)
+				}
+				b, err := value.Encode(res.Value)
+				if err != nil {
+					t.Fatal(err)
+				}
+				enc[i] = string(b)
+			}
+			if enc[0] != enc[1] {
+				t.Fatalf("Lua and JS differ:\nlua: %s\njs:  %s", enc[0], enc[1])
+			}
+		})
+	}
+}
