@@ -10,7 +10,7 @@ LIBFILE      := $(BUILD)/lib/$(LIBNAME).$(VERSION)
 GOFLAGS_TEST ?= -race -p 2
 LDFLAGS_VER  := -X github.com/llmspell/llmspell-go/core/version.Version=$(VERSION)
 
-.PHONY: all lib cli test test-go test-c test-python test-node test-rust test-spells bench install clean
+.PHONY: all lib cli demo test test-go test-c test-python test-node test-rust test-spells bench install clean
 
 all: lib cli
 
@@ -25,6 +25,11 @@ $(LIBFILE): $(shell find core scripting capi include -name '*.go' -o -name '*.h'
 	ln -sf $(LIBNAME).$(VERSION) $(BUILD)/lib/$(LIBNAME).$(SOVERSION)
 	ln -sf $(LIBNAME).$(SOVERSION) $(BUILD)/lib/$(LIBNAME)
 	cp include/llmspell.h $(BUILD)/include/llmspell.h
+
+# demo runs the sample spell on the embedded defaults: a pebble store in a
+# local data folder, no API key.
+demo: cli
+	$(BUILD)/bin/llmspell --data-dir .llmspell-data run examples/hello.lua -- --name world
 
 cli:
 	@mkdir -p $(BUILD)/bin
