@@ -10,7 +10,7 @@ LIBFILE      := $(BUILD)/lib/$(LIBNAME).$(VERSION)
 GOFLAGS_TEST ?= -race -p 2
 LDFLAGS_VER  := -X github.com/llmspell/llmspell-go/core/version.Version=$(VERSION)
 
-.PHONY: all lib cli demo test test-go test-c test-python test-node test-rust test-spells bench install clean
+.PHONY: lint all lib cli demo test test-go test-c test-python test-node test-rust test-spells bench install clean
 
 all: lib cli
 
@@ -57,3 +57,10 @@ test-rust: lib
 
 test-spells: cli
 	sh tests/spells/run.sh $(BUILD)/bin/llmspell
+
+# lint: gofmt, go vet and staticcheck must all be clean.
+STATICCHECK ?= $(shell command -v staticcheck 2>/dev/null || echo $(HOME)/go/bin/staticcheck)
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+	$(STATICCHECK) ./...
