@@ -1,0 +1,42 @@
+'use strict';
+
+const native = require('./native');
+const { kHandle } = require('./symbols');
+const { configJson } = require('./options');
+
+/**
+ * Engine is one llmspell engine: its store, registries and script runtime
+ * pools (llmspell_engine_new). Several engines per process are isolated.
+ * The caller should close() it; an engine that is garbage-collected unclosed
+ * is freed then.
+ */
+class Engine {
+  /**
+   * @param {object|string} [config] the config as an object or JSON text,
+   *   with the sections and keys of the TOML config file, e.g.
+   *   {script: {timeout_ms: 5000}}. Default: in-memory store, defaults.
+   * @throws {TypeError} config is neither an object nor a string.
+   * @throws {LlmspellError} invalid_argument (bad JSON, unknown key),
+   *   storage_error (data folder unusable or locked).
+   */
+  constructor(config) {
+    this[kHandle] = native.engineNew(configJson(config));
+  }
+
+  /** closed is true once close() was called. */
+  get closed() {
+    return this[kHandle] === null;
+  }
+}
+
+Engine.prototype.run = require('./methods/run');
+Engine.prototype.runSync = require('./methods/run-sync');
+Engine.prototype.runFile = require('./methods/run-file');
+Engine.prototype.runFileSync = require('./methods/run-file-sync');
+Engine.prototype.info = require('./methods/info');
+Engine.prototype.ping = require('./methods/ping');
+Engine.prototype.runToken = require('./methods/run-token');
+Engine.prototype.close = require('./methods/close');
+if (typeof Symbol.dispose === 'symbol') Engine.prototype[Symbol.dispose] = Engine.prototype.close;
+
+module.exports = Engine;

@@ -1,0 +1,26 @@
+'use strict';
+// llmspell: Node binding of llmspell-go (libllmspell, C ABI version 1).
+
+const native = require('./native');
+const Engine = require('./engine');
+const RunToken = require('./run-token');
+const { LlmspellError } = require('./errors');
+
+/** version returns the loaded library's version, e.g. "0.1.0" (llmspell_version). */
+function version() {
+  return native.version();
+}
+
+/** abiVersion returns the loaded library's ABI version (llmspell_abi_version). */
+function abiVersion() {
+  return native.abiVersion();
+}
+
+module.exports = {
+  Engine,
+  RunToken,
+  LlmspellError,
+  version,
+  abiVersion,
+  libraryPath: native.libraryPath,
+};

@@ -1,0 +1,839 @@
+/*
+ * addon.c - the Node-API addon behind the llmspell Node binding.
+ *
+ * Why an addon and not koffi: koffi runs each foreign call on its own stack.
+ * A C-to-Go call whose stack pointer is outside the thread's known stack makes
+ * the Go runtime look up the stack bounds again, and for a process's main
+ * thread glibc answers that by reading /proc/self/maps (golang/go#68587).
+ * That costs 100-270 us per call on Node's main thread. This addon calls the
+ * C ABI on the thread's own stack, so a call costs well under a microsecond.
+ *
+ * Layout:
+ * - The library is opened with dlopen(RTLD_NODELETE) by load(); the path
+ *   comes from lib/native.js, which implements the search order. The
+ *   functions are resolved into the table L, whose types come from the
+ *   public header (so a signature change is a compile error here).
+ * - Engines and run tokens are napi externals over a `handle`, tagged with a
+ *   type tag so one kind cannot pass for another. A GC finalizer frees a
+ *   handle the user never closed.
+ * - Cheap calls (ping, info, cancel, ...) and runSync run on the calling
+ *   thread. engineRunAsync hands the run to a small process-wide pool of
+ *   threads owned by this addon (not the libuv pool: a run may last minutes
+ *   and must not starve fs/dns/zlib work) and settles a Promise through a
+ *   per-run thread-safe function.
+ * - Errors are built by a JS factory (setErrorFactory) so that the one
+ *   LlmspellError class lives in JS.
+ */
+#define NAPI_VERSION 8
+#define _GNU_SOURCE
+#include <node_api.h>
+
+#include <dlfcn.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "llmspell.h"
+
+/* ------------------------------------------------------------------------ */
+/* Library table                                                            */
+/* ------------------------------------------------------------------------ */
+
+#define LLMSPELL_FUNCTIONS(X)                                                  \
+  X(version)                                                                   \
+  X(version_number)                                                            \
+  X(abi_version)                                                               \
+  X(status_name)                                                               \
+  X(error_code)                                                                \
+  X(error_message)                                                             \
+  X(error_details)                                                             \
+  X(error_free)                                                                \
+  X(free)                                                                      \
+  X(engine_new)                                                                \
+  X(engine_free)                                                               \
+  X(engine_info)                                                               \
+  X(engine_ping)                                                               \
+  X(run_new)                                                                   \
+  X(run_cancel)                                                                \
+  X(run_free)                                                                  \
+  X(engine_run)
+
+static struct {
+#define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
+  LLMSPELL_FUNCTIONS(DECLARE_FN)
+#undef DECLARE_FN
+} L;
+
+static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
+static int loaded;             /* written under load_mu, once */
+static char loaded_path[4096]; /* the path given to dlopen */
+
+/* ------------------------------------------------------------------------ */
+/* Small helpers                                                            */
+/* ------------------------------------------------------------------------ */
+
+/* Per-environment state (main thread and every worker thread). */
+typedef struct {
+  napi_ref error_factory; /* (status, code, message, detailsJson, output) */
+} env_data;
+
+enum { KIND_ENGINE = 1, KIND_RUN = 2 };
+
+/* handle wraps one library handle. ptr is NULL once closed. */
+typedef struct {
+  void *ptr;
+  int kind;
+} handle;
+
+static const napi_type_tag engine_tag = {0x6c6c6d7370656c6cULL, 0x656e67696e650001ULL};
+static const napi_type_tag run_tag = {0x6c6c6d7370656c6cULL, 0x72756e746f6b0001ULL};
+
+#define NAPI_OK_OR_NULL(call)                                                  \
+  do {                                                                         \
+    if ((call) != napi_ok) return NULL;                                        \
+  } while (0)
+
+static int check_loaded(napi_env env) {
+  if (loaded) return 1;
+  napi_throw_error(env, "ERR_LLMSPELL_NOT_LOADED", "llmspell: library not loaded");
+  return 0;
+}
+
+/* make_error builds an LlmspellError through the JS factory; falls back to
+ * a plain Error when none is registered. Returns NULL if a JS exception is
+ * pending. */
+static napi_value make_error(napi_env env, llmspell_status status, const char *message,
+                             const char *details, const char *output, size_t output_len) {
+  env_data *ed = NULL;
+  napi_value factory = NULL, argv[5], result;
+  const char *name = L.status_name ? L.status_name(status) : "unknown";
+  napi_get_instance_data(env, (void **)&ed);
+  if (ed != NULL && ed->error_factory != NULL)
+    napi_get_reference_value(env, ed->error_factory, &factory);
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, message, NAPI_AUTO_LENGTH, &argv[2]));
+  if (factory == NULL) {
+    napi_value code;
+    NAPI_OK_OR_NULL(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &code));
+    NAPI_OK_OR_NULL(napi_create_error(env, code, argv[2], &result));
+    return result;
+  }
+  NAPI_OK_OR_NULL(napi_create_int32(env, status, &argv[0]));
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, name, NAPI_AUTO_LENGTH, &argv[1]));
+  if (details != NULL) {
+    NAPI_OK_OR_NULL(napi_create_string_utf8(env, details, NAPI_AUTO_LENGTH, &argv[3]));
+  } else {
+    NAPI_OK_OR_NULL(napi_get_null(env, &argv[3]));
+  }
+  if (output != NULL) {
+    NAPI_OK_OR_NULL(napi_create_string_utf8(env, output, output_len, &argv[4]));
+  } else {
+    NAPI_OK_OR_NULL(napi_get_null(env, &argv[4]));
+  }
+  napi_value undefined;
+  NAPI_OK_OR_NULL(napi_get_undefined(env, &undefined));
+  NAPI_OK_OR_NULL(napi_call_function(env, undefined, factory, 5, argv, &result));
+  return result;
+}
+
+/* throw_status throws the error for a failed call and frees err. */
+static void throw_status(napi_env env, llmspell_status status, llmspell_error *err) {
+  const char *message = err != NULL ? L.error_message(err) : L.status_name(status);
+  const char *details = err != NULL ? L.error_details(err) : NULL;
+  napi_value e = make_error(env, status, message, details, NULL, 0);
+  L.error_free(err);
+  if (e != NULL) napi_throw(env, e);
+}
+
+static void throw_closed(napi_env env, int kind) {
+  const char *msg = kind == KIND_ENGINE ? "closed: engine is closed" : "closed: run token is closed";
+  char details[128];
+  snprintf(details, sizeof details, "{\"kind\":\"closed\",\"message\":\"%s\"}", msg);
+  napi_value e = make_error(env, LLMSPELL_ERR_CLOSED, msg, details, NULL, 0);
+  if (e != NULL) napi_throw(env, e);
+}
+
+/* get_handle unwraps an external of the given kind. With live set, a closed
+ * handle throws the closed error. Returns NULL with an exception pending. */
+static handle *get_handle(napi_env env, napi_value v, int kind, int live) {
+  napi_valuetype t;
+  bool ok = false;
+  handle *h = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
+      napi_check_object_type_tag(env, v, kind == KIND_ENGINE ? &engine_tag : &run_tag, &ok) !=
+          napi_ok ||
+      !ok || napi_get_value_external(env, v, (void **)&h) != napi_ok || h == NULL) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
+                          kind == KIND_ENGINE ? "expected an engine handle" : "expected a run token handle");
+    return NULL;
+  }
+  if (live && h->ptr == NULL) {
+    throw_closed(env, kind);
+    return NULL;
+  }
+  return h;
+}
+
+static void handle_finalize(napi_env env, void *data, void *hint) {
+  handle *h = data;
+  (void)env;
+  (void)hint;
+  if (h->ptr != NULL) {
+    if (h->kind == KIND_ENGINE) L.engine_free(h->ptr);
+    else L.run_free(h->ptr);
+  }
+  free(h);
+}
+
+static napi_value new_handle(napi_env env, void *ptr, int kind) {
+  napi_value v;
+  handle *h = malloc(sizeof *h);
+  if (h == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  h->ptr = ptr;
+  h->kind = kind;
+  if (napi_create_external(env, h, handle_finalize, NULL, &v) != napi_ok) {
+    free(h);
+    return NULL;
+  }
+  if (napi_type_tag_object(env, v, kind == KIND_ENGINE ? &engine_tag : &run_tag) != napi_ok)
+    return NULL; /* the finalizer frees h and the handle */
+  return v;
+}
+
+/* get_bytes copies a string (as UTF-8) or a Uint8Array into a new
+ * NUL-terminated buffer. null/undefined give *out = NULL when nullable.
+ * Returns 0 with an exception pending on failure. */
+static int get_bytes(napi_env env, napi_value v, int nullable, const char *what, char **out,
+                     size_t *len) {
+  napi_valuetype t;
+  *out = NULL;
+  *len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t == napi_string) {
+    size_t n = 0;
+    if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return 0;
+    char *buf = malloc(n + 1);
+    if (buf == NULL) goto oom;
+    if (napi_get_value_string_utf8(env, v, buf, n + 1, &n) != napi_ok) {
+      free(buf);
+      return 0;
+    }
+    *out = buf;
+    *len = n;
+    return 1;
+  }
+  if ((t == napi_null || t == napi_undefined) && nullable) return 1;
+  bool is_ta = false;
+  if (t == napi_object && napi_is_typedarray(env, v, &is_ta) == napi_ok && is_ta) {
+    napi_typedarray_type tt;
+    size_t n;
+    void *data;
+    if (napi_get_typedarray_info(env, v, &tt, &n, &data, NULL, NULL) != napi_ok) return 0;
+    if (tt == napi_uint8_array) {
+      char *buf = malloc(n + 1);
+      if (buf == NULL) goto oom;
+      if (n > 0) memcpy(buf, data, n);
+      buf[n] = '\0';
+      *out = buf;
+      *len = n;
+      return 1;
+    }
+  }
+  {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a string%s", what, nullable ? " or null" : " or a Uint8Array");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return 0;
+  }
+oom:
+  napi_throw_error(env, NULL, "llmspell: out of memory");
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Module-level functions                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* load(path) opens the library once per process. Later calls (for example
+ * from worker threads) return without opening anything. Returns the path in
+ * use. */
+static napi_value js_load(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], result;
+  char *path = NULL;
+  size_t len;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || !get_bytes(env, argv[0], 0, "path", &path, &len)) return NULL;
+  pthread_mutex_lock(&load_mu);
+  if (!loaded) {
+    void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+    if (lib == NULL) {
+      const char *e = dlerror();
+      char msg[4600];
+      snprintf(msg, sizeof msg, "llmspell: cannot load %s: %s", path, e ? e : "unknown error");
+      pthread_mutex_unlock(&load_mu);
+      free(path);
+      napi_throw_error(env, "ERR_LLMSPELL_LOAD", msg);
+      return NULL;
+    }
+    /* The library cannot be unloaded (it holds a Go runtime), so a failed
+     * symbol lookup leaves it mapped; that is harmless. */
+#define RESOLVE_FN(name)                                                       \
+  if ((*(void **)&L.name = dlsym(lib, "llmspell_" #name)) == NULL) {           \
+    char msg[4600];                                                            \
+    snprintf(msg, sizeof msg, "llmspell: %s lacks the symbol llmspell_%s", path, #name); \
+    memset(&L, 0, sizeof L);                                                   \
+    pthread_mutex_unlock(&load_mu);                                            \
+    free(path);                                                                \
+    napi_throw_error(env, "ERR_LLMSPELL_LOAD", msg);                           \
+    return NULL;                                                               \
+  }
+    LLMSPELL_FUNCTIONS(RESOLVE_FN)
+#undef RESOLVE_FN
+    snprintf(loaded_path, sizeof loaded_path, "%s", path);
+    loaded = 1;
+  }
+  pthread_mutex_unlock(&load_mu);
+  free(path);
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, loaded_path, NAPI_AUTO_LENGTH, &result));
+  return result;
+}
+
+static napi_value js_set_error_factory(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  napi_valuetype t;
+  env_data *ed = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_typeof(env, argv[0], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "factory must be a function");
+    return NULL;
+  }
+  NAPI_OK_OR_NULL(napi_get_instance_data(env, (void **)&ed));
+  if (ed->error_factory != NULL) napi_delete_reference(env, ed->error_factory);
+  ed->error_factory = NULL;
+  NAPI_OK_OR_NULL(napi_create_reference(env, argv[0], 1, &ed->error_factory));
+  return NULL;
+}
+
+static napi_value js_version(napi_env env, napi_callback_info info) {
+  napi_value r;
+  (void)info;
+  if (!check_loaded(env)) return NULL;
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, L.version(), NAPI_AUTO_LENGTH, &r));
+  return r;
+}
+
+static napi_value js_version_number(napi_env env, napi_callback_info info) {
+  napi_value r;
+  (void)info;
+  if (!check_loaded(env)) return NULL;
+  NAPI_OK_OR_NULL(napi_create_uint32(env, L.version_number(), &r));
+  return r;
+}
+
+static napi_value js_abi_version(napi_env env, napi_callback_info info) {
+  napi_value r;
+  (void)info;
+  if (!check_loaded(env)) return NULL;
+  NAPI_OK_OR_NULL(napi_create_uint32(env, L.abi_version(), &r));
+  return r;
+}
+
+static napi_value js_status_name(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  int32_t code = 0;
+  if (!check_loaded(env)) return NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1 || napi_get_value_int32(env, argv[0], &code) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "code must be a number");
+    return NULL;
+  }
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, L.status_name(code), NAPI_AUTO_LENGTH, &r));
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Engines and tokens                                                       */
+/* ------------------------------------------------------------------------ */
+
+/* engineNew(configJson|null) -> engine handle */
+static napi_value js_engine_new(napi_env env, napi_callback_info info) {
+  size_t argc = 1, len = 0;
+  napi_value argv[1];
+  char *config = NULL;
+  llmspell_engine *engine = NULL;
+  llmspell_error *err = NULL;
+  if (!check_loaded(env)) return NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc >= 1 && !get_bytes(env, argv[0], 1, "config", &config, &len)) return NULL;
+  llmspell_status st = L.engine_new(config, len, &engine, &err);
+  free(config);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  napi_value v = new_handle(env, engine, KIND_ENGINE);
+  if (v == NULL) L.engine_free(engine);
+  return v;
+}
+
+/* engineFree(engine) drops the handle; idempotent. */
+static napi_value js_engine_free(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_ENGINE, 0);
+  if (h == NULL) return NULL;
+  if (h->ptr != NULL) {
+    L.engine_free(h->ptr);
+    h->ptr = NULL;
+  }
+  return NULL;
+}
+
+/* enginePing(engine): the cheapest call; returns undefined or throws. */
+static napi_value js_engine_ping(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.engine_ping(h->ptr, &err);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* engineInfo(engine) -> JSON text */
+static napi_value js_engine_info(napi_env env, napi_callback_info info) {
+  size_t argc = 1, len = 0;
+  napi_value argv[1], r = NULL;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.engine_info(h->ptr, &out, &len, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  napi_create_string_utf8(env, out, len, &r);
+  L.free(out);
+  return r;
+}
+
+/* runNew(engine) -> run token handle */
+static napi_value js_run_new(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  llmspell_run *run = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.run_new(h->ptr, &run, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  napi_value v = new_handle(env, run, KIND_RUN);
+  if (v == NULL) L.run_free(run);
+  return v;
+}
+
+static napi_value js_run_cancel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_RUN, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.run_cancel(h->ptr, &err);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+static napi_value js_run_free(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_RUN, 0);
+  if (h == NULL) return NULL;
+  if (h->ptr != NULL) {
+    L.run_free(h->ptr);
+    h->ptr = NULL;
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Runs                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* link is shared by a job's pool thread and its thread-safe function; it
+ * tells the thread whether the tsfn still exists (an environment being torn
+ * down deletes it). Guarded by link_mu; the last of the two frees it. */
+typedef struct {
+  int tsfn_dead;
+  int thread_done;
+} link_state;
+
+static pthread_mutex_t link_mu = PTHREAD_MUTEX_INITIALIZER;
+
+typedef struct job {
+  struct job *next;
+  /* inputs, owned */
+  llmspell_engine *engine;
+  llmspell_run *run;
+  char *lang, *source, *args, *opts;
+  size_t source_len, args_len, opts_len;
+  /* outputs */
+  llmspell_status status;
+  char *result, *output; /* library buffers */
+  size_t result_len, output_len;
+  char *err_message, *err_details; /* malloc copies */
+  /* JS side (async only) */
+  napi_threadsafe_function tsfn;
+  napi_deferred deferred;
+  napi_ref engine_ref, run_ref;
+  link_state *link;
+} job;
+
+static void job_free(job *j) {
+  free(j->lang);
+  free(j->source);
+  free(j->args);
+  free(j->opts);
+  if (j->result != NULL) L.free(j->result);
+  if (j->output != NULL) L.free(j->output);
+  free(j->err_message);
+  free(j->err_details);
+  free(j);
+}
+
+/* job_parse reads (engine, lang, source, argsJson|null, optionsJson|null,
+ * run|null) into a new job. Returns NULL with an exception pending. */
+static job *job_parse(napi_env env, napi_callback_info info, napi_value *engine_v,
+                      napi_value *run_v) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_valuetype t;
+  size_t lang_len;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < 6) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "engineRun takes 6 arguments");
+    return NULL;
+  }
+  handle *eh = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (eh == NULL) return NULL;
+  handle *rh = NULL;
+  if (napi_typeof(env, argv[5], &t) != napi_ok) return NULL;
+  if (t != napi_null && t != napi_undefined) {
+    rh = get_handle(env, argv[5], KIND_RUN, 1);
+    if (rh == NULL) return NULL;
+  }
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  j->engine = eh->ptr;
+  j->run = rh != NULL ? rh->ptr : NULL;
+  if (!get_bytes(env, argv[1], 0, "lang", &j->lang, &lang_len) ||
+      !get_bytes(env, argv[2], 0, "source", &j->source, &j->source_len) ||
+      !get_bytes(env, argv[3], 1, "args", &j->args, &j->args_len) ||
+      !get_bytes(env, argv[4], 1, "options", &j->opts, &j->opts_len)) {
+    job_free(j);
+    return NULL;
+  }
+  *engine_v = argv[0];
+  *run_v = rh != NULL ? argv[5] : NULL;
+  return j;
+}
+
+static void job_run(job *j) {
+  llmspell_error *err = NULL;
+  j->status = L.engine_run(j->engine, j->lang, j->source, j->source_len, j->args, j->args_len,
+                           j->opts, j->opts_len, j->run, &j->result, &j->result_len,
+                           &j->output, &j->output_len, &err);
+  if (j->status != LLMSPELL_OK) {
+    const char *m = err != NULL ? L.error_message(err) : L.status_name(j->status);
+    j->err_message = strdup(m);
+    if (err != NULL) j->err_details = strdup(L.error_details(err));
+    L.error_free(err);
+  }
+}
+
+/* job_value turns a finished job into [resultJson, output] or
+ * an error. Returns NULL with an exception pending on failure. */
+static napi_value job_value(napi_env env, job *j, int *failed) {
+  napi_value r, s;
+  *failed = 0;
+  if (j->status != LLMSPELL_OK) {
+    *failed = 1;
+    return make_error(env, j->status, j->err_message ? j->err_message : "out of memory",
+                      j->err_details, j->output, j->output_len);
+  }
+  NAPI_OK_OR_NULL(napi_create_array_with_length(env, 2, &r));
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, j->result ? j->result : "null",
+                                          j->result ? j->result_len : 4, &s));
+  NAPI_OK_OR_NULL(napi_set_element(env, r, 0, s));
+  NAPI_OK_OR_NULL(napi_create_string_utf8(env, j->output ? j->output : "",
+                                          j->output ? j->output_len : 0, &s));
+  NAPI_OK_OR_NULL(napi_set_element(env, r, 1, s));
+  return r;
+}
+
+/* engineRun(engine, lang, source, args, options, run) -> [resultJson, output]
+ * on the calling thread. */
+static napi_value js_engine_run(napi_env env, napi_callback_info info) {
+  napi_value ev, rv;
+  int failed;
+  job *j = job_parse(env, info, &ev, &rv);
+  if (j == NULL) return NULL;
+  job_run(j);
+  napi_value v = job_value(env, j, &failed);
+  job_free(j);
+  if (v != NULL && failed) {
+    napi_throw(env, v);
+    return NULL;
+  }
+  return v;
+}
+
+/* The pool: threads are created on demand, so every queued run starts at
+ * once (runs block for their whole length, a fixed-size pool would make them
+ * wait on each other). Up to POOL_KEEP idle threads stay; extra ones exit
+ * after POOL_IDLE_SECONDS. The pool serves every environment of the
+ * process. */
+#define POOL_KEEP 4
+#define POOL_IDLE_SECONDS 30
+
+static pthread_mutex_t pool_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t pool_cv = PTHREAD_COND_INITIALIZER;
+static job *queue_head, *queue_tail;
+static size_t queue_len, pool_idle, pool_threads;
+
+static void job_deliver(job *j) {
+  link_state *l = j->link;
+  int delivered = 0, free_link;
+  /* Once queued, j belongs to tsfn_call, which may run (and free j) at
+   * once on the JS thread: copy what is needed first. */
+  napi_threadsafe_function tsfn = j->tsfn;
+  pthread_mutex_lock(&link_mu);
+  if (!l->tsfn_dead) {
+    napi_status st = napi_call_threadsafe_function(tsfn, j, napi_tsfn_nonblocking);
+    if (st == napi_ok) {
+      delivered = 1;
+      napi_release_threadsafe_function(tsfn, napi_tsfn_release);
+    }
+    /* napi_closing: the environment is going away and the call already
+     * gave up this thread's use of the tsfn. */
+  }
+  l->thread_done = 1;
+  free_link = l->tsfn_dead;
+  pthread_mutex_unlock(&link_mu);
+  if (free_link) free(l);
+  if (!delivered) job_free(j); /* its napi refs die with the environment */
+}
+
+static void *pool_main(void *arg) {
+  (void)arg;
+  pthread_mutex_lock(&pool_mu);
+  for (;;) {
+    while (queue_head == NULL) {
+      struct timespec ts;
+      clock_gettime(CLOCK_REALTIME, &ts);
+      ts.tv_sec += POOL_IDLE_SECONDS;
+      pool_idle++;
+      int rc = pthread_cond_timedwait(&pool_cv, &pool_mu, &ts);
+      pool_idle--;
+      if (rc == ETIMEDOUT && queue_head == NULL && pool_threads > POOL_KEEP) {
+        pool_threads--;
+        pthread_mutex_unlock(&pool_mu);
+        return NULL;
+      }
+    }
+    job *j = queue_head;
+    queue_head = j->next;
+    if (queue_head == NULL) queue_tail = NULL;
+    queue_len--;
+    pthread_mutex_unlock(&pool_mu);
+    job_run(j);
+    job_deliver(j);
+    pthread_mutex_lock(&pool_mu);
+  }
+  return NULL;
+}
+
+/* pool_submit queues a job; returns 0, or an errno when no thread exists
+ * to run it. */
+static int pool_submit(job *j) {
+  int rc = 0;
+  pthread_mutex_lock(&pool_mu);
+  j->next = NULL;
+  if (queue_tail != NULL) queue_tail->next = j;
+  else queue_head = j;
+  queue_tail = j;
+  queue_len++;
+  if (queue_len <= pool_idle) {
+    /* Every idle thread rechecks the queue; enough of them are waiting. */
+    pthread_cond_broadcast(&pool_cv);
+  } else {
+    pthread_t tid;
+    pthread_attr_t attr;
+    pthread_attr_init(&attr);
+    pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+    rc = pthread_create(&tid, &attr, pool_main, NULL);
+    pthread_attr_destroy(&attr);
+    if (rc == 0) {
+      pool_threads++;
+    } else if (pool_threads > 0) {
+      rc = 0; /* a busy thread will take it when it is free */
+    } else {
+      /* unlink the job again: it is the only one queued */
+      queue_head = queue_tail = NULL;
+      queue_len = 0;
+    }
+  }
+  pthread_mutex_unlock(&pool_mu);
+  return rc;
+}
+
+static void tsfn_finalize(napi_env env, void *data, void *hint) {
+  link_state *l = data;
+  int free_link;
+  (void)env;
+  (void)hint;
+  pthread_mutex_lock(&link_mu);
+  l->tsfn_dead = 1;
+  free_link = l->thread_done;
+  pthread_mutex_unlock(&link_mu);
+  if (free_link) free(l);
+}
+
+/* tsfn_call settles the Promise on the JS thread. env is NULL when the
+ * environment is being torn down. */
+static void tsfn_call(napi_env env, napi_value js_cb, void *context, void *data) {
+  job *j = data;
+  int failed;
+  (void)js_cb;
+  (void)context;
+  if (env != NULL) {
+    napi_value v = job_value(env, j, &failed);
+    if (v == NULL) {
+      /* an exception is pending (out of memory, a throwing factory):
+       * reject with it */
+      napi_value exc;
+      if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) v = exc;
+      failed = 1;
+    }
+    if (v != NULL) {
+      if (failed) napi_reject_deferred(env, j->deferred, v);
+      else napi_resolve_deferred(env, j->deferred, v);
+    }
+    if (j->engine_ref != NULL) napi_delete_reference(env, j->engine_ref);
+    if (j->run_ref != NULL) napi_delete_reference(env, j->run_ref);
+  }
+  job_free(j);
+}
+
+/* engineRunAsync(engine, lang, source, args, options, run) -> Promise of
+ * [resultJson, output]; the run happens on a pool thread. */
+static napi_value js_engine_run_async(napi_env env, napi_callback_info info) {
+  napi_value ev, rv, promise, name;
+  job *j = job_parse(env, info, &ev, &rv);
+  if (j == NULL) return NULL;
+  j->link = calloc(1, sizeof *j->link);
+  if (j->link == NULL) goto fail;
+  /* The references keep the handles (and so the library objects) from
+   * being collected while the run is in flight. */
+  if (napi_create_reference(env, ev, 1, &j->engine_ref) != napi_ok) goto fail;
+  if (rv != NULL && napi_create_reference(env, rv, 1, &j->run_ref) != napi_ok) goto fail;
+  if (napi_create_string_utf8(env, "llmspell.run", NAPI_AUTO_LENGTH, &name) != napi_ok) goto fail;
+  if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, j->link, tsfn_finalize, NULL,
+                                      tsfn_call, &j->tsfn) != napi_ok)
+    goto fail;
+  /* From here the tsfn's finalizer frees the link once thread_done is set;
+   * on the failure paths below no thread will ever see it, so set it now. */
+  if (napi_create_promise(env, &j->deferred, &promise) != napi_ok) {
+    j->link->thread_done = 1;
+    j->link = NULL;
+    napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
+    goto fail;
+  }
+  if (pool_submit(j) != 0) {
+    napi_value e = make_error(env, LLMSPELL_ERR_INTERNAL, "internal: cannot start a thread",
+                              NULL, NULL, 0);
+    j->link->thread_done = 1;
+    j->link = NULL;
+    napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
+    if (e != NULL) napi_reject_deferred(env, j->deferred, e);
+    if (j->engine_ref != NULL) napi_delete_reference(env, j->engine_ref);
+    if (j->run_ref != NULL) napi_delete_reference(env, j->run_ref);
+    job_free(j);
+    return e != NULL ? promise : NULL;
+  }
+  return promise;
+fail:
+  if (j->engine_ref != NULL) napi_delete_reference(env, j->engine_ref);
+  if (j->run_ref != NULL) napi_delete_reference(env, j->run_ref);
+  free(j->link);
+  job_free(j);
+  {
+    bool pending = false;
+    napi_is_exception_pending(env, &pending);
+    if (!pending) napi_throw_error(env, NULL, "llmspell: cannot start the run");
+  }
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Module init                                                              */
+/* ------------------------------------------------------------------------ */
+
+static void env_data_free(napi_env env, void *data, void *hint) {
+  env_data *ed = data;
+  (void)env;
+  (void)hint;
+  /* references are released with the environment */
+  free(ed);
+}
+
+NAPI_MODULE_INIT() {
+  env_data *ed = calloc(1, sizeof *ed);
+  if (ed == NULL || napi_set_instance_data(env, ed, env_data_free, NULL) != napi_ok) {
+    free(ed);
+    napi_throw_error(env, NULL, "llmspell: cannot set instance data");
+    return NULL;
+  }
+  napi_property_descriptor props[] = {
+      {"load", NULL, js_load, NULL, NULL, NULL, napi_default, NULL},
+      {"setErrorFactory", NULL, js_set_error_factory, NULL, NULL, NULL, napi_default, NULL},
+      {"version", NULL, js_version, NULL, NULL, NULL, napi_default, NULL},
+      {"versionNumber", NULL, js_version_number, NULL, NULL, NULL, napi_default, NULL},
+      {"abiVersion", NULL, js_abi_version, NULL, NULL, NULL, napi_default, NULL},
+      {"statusName", NULL, js_status_name, NULL, NULL, NULL, napi_default, NULL},
+      {"engineNew", NULL, js_engine_new, NULL, NULL, NULL, napi_default, NULL},
+      {"engineFree", NULL, js_engine_free, NULL, NULL, NULL, napi_default, NULL},
+      {"enginePing", NULL, js_engine_ping, NULL, NULL, NULL, napi_default, NULL},
+      {"engineInfo", NULL, js_engine_info, NULL, NULL, NULL, napi_default, NULL},
+      {"engineRun", NULL, js_engine_run, NULL, NULL, NULL, napi_default, NULL},
+      {"engineRunAsync", NULL, js_engine_run_async, NULL, NULL, NULL, napi_default, NULL},
+      {"runNew", NULL, js_run_new, NULL, NULL, NULL, napi_default, NULL},
+      {"runCancel", NULL, js_run_cancel, NULL, NULL, NULL, napi_default, NULL},
+      {"runFree", NULL, js_run_free, NULL, NULL, NULL, napi_default, NULL},
+  };
+  if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
+    return NULL;
+  return exports;
+}
