@@ -23,6 +23,9 @@
  *   per-run thread-safe function.
  * - Errors are built by a JS factory (setErrorFactory) so that the one
  *   LlmspellError class lives in JS.
+ * - The addon is linked -z nodelete (scripts/build.js): Node dlclose()s an
+ *   addon when the last worker thread using it exits, and a pool thread may
+ *   still be running its code then.
  */
 #define NAPI_VERSION 8
 #define _GNU_SOURCE
