@@ -64,3 +64,10 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
 	$(STATICCHECK) ./...
+
+# ---- benchmarks ----------------------------------------------------------
+# `make bench` runs the Go, C and binding benchmarks and prints one table
+# (also written to bench/results/latest.md and .json); see docs/benchmarks.md.
+# BENCHFLAGS passes flags to the runner, e.g. BENCHFLAGS='-skip rust,node'.
+bench: lib cli
+	$(GO) run ./bench/cmd/report $(BENCHFLAGS)

@@ -1,0 +1,163 @@
+/*
+ * ping.c measures the C ABI from C and prints one JSON object (used by
+ * `make bench`, see bench/cmd/report):
+ *
+ *   first_call_us        the first call into the library, timed from the
+ *                        start of main: it waits for the Go runtime and
+ *                        package initialisation that loading started
+ *   rss_loaded_kb        VmRSS after that first call, before any engine
+ *                        (also _anon_kb and _file_kb: RssAnon, RssFile)
+ *   rss_engine_kb        VmRSS right after llmspell_engine_new("{}")
+ *   rss_warm_kb          VmRSS after one Lua and one JS run and a pause
+ *                        (the runtime pool is then filled)
+ *   rss_peak_kb          VmHWM at the end of the whole benchmark
+ *   engine_new_first_us  the first llmspell_engine_new
+ *   engine_new_free_us   llmspell_engine_new + llmspell_engine_free, warm
+ *   version_ns           llmspell_version_number: the bare C-to-Go call
+ *   ping_ns              llmspell_engine_ping(e, NULL): call + handle lookup
+ *   ping_err_ns          llmspell_engine_ping(e, &err)
+ *   run_lua_empty_us     llmspell_engine_run(e, "lua", "") + llmspell_free
+ *   run_js_empty_us      the same in JS
+ *   run_lua_return1_us   "return 1" in Lua (a result to encode)
+ *   run_js_return1_us    "return 1" in JS
+ *
+ * Each timed figure is the best of 3 rounds of the mean time per call.
+ * Build: cc -O2 -I build/include bench/c/ping.c -L build/lib -lllmspell
+ *        -Wl,-rpath,$PWD/build/lib -o build/bench/ping
+ * Usage: ping [scale]   (scale multiplies the iteration counts; default 1)
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "llmspell.h"
+
+static double now_ns(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e9 + (double)ts.tv_nsec;
+}
+
+/* status_kb returns a "Vm...:" field of /proc/self/status in kB, or -1. */
+static long status_kb(const char *field) {
+    FILE *f = fopen("/proc/self/status", "r");
+    if (!f) return -1;
+    char line[256];
+    long kb = -1;
+    size_t n = strlen(field);
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, field, n) == 0 && line[n] == ':') {
+            kb = strtol(line + n + 1, NULL, 10);
+            break;
+        }
+    }
+    fclose(f);
+    return kb;
+}
+
+static void die(const char *what, llmspell_status st, llmspell_error *err) {
+    fprintf(stderr, "ping: %s failed: %s: %s\n", what, llmspell_status_name(st),
+            err ? llmspell_error_message(err) : "");
+    llmspell_error_free(err);
+    exit(1);
+}
+
+static llmspell_engine *engine_new(void) {
+    llmspell_engine *e = NULL;
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_engine_new("{}", 2, &e, &err);
+    if (st != LLMSPELL_OK) die("llmspell_engine_new", st, err);
+    return e;
+}
+
+static void run(llmspell_engine *e, const char *lang, const char *src) {
+    char *res = NULL;
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_engine_run(e, lang, src, strlen(src), NULL, 0, NULL, 0, NULL,
+                                             &res, NULL, NULL, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_engine_run", st, err);
+    llmspell_free(res);
+}
+
+/* The timed bodies. Globals keep the compiler from hoisting anything. */
+static llmspell_engine *g_engine;
+static volatile unsigned g_sink;
+
+static void body_version(void) { g_sink += llmspell_version_number(); }
+static void body_ping(void) {
+    if (llmspell_engine_ping(g_engine, NULL) != LLMSPELL_OK) die("ping", 1, NULL);
+}
+static void body_ping_err(void) {
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_engine_ping(g_engine, &err);
+    if (st != LLMSPELL_OK) die("ping", st, err);
+}
+static void body_run_lua_empty(void) { run(g_engine, "lua", ""); }
+static void body_run_js_empty(void) { run(g_engine, "js", ""); }
+static void body_run_lua_return1(void) { run(g_engine, "lua", "return 1"); }
+static void body_run_js_return1(void) { run(g_engine, "js", "return 1"); }
+static void body_engine_new_free(void) { llmspell_engine_free(engine_new()); }
+
+/* per_call_ns returns the best of 3 rounds of the mean ns per call. */
+static double per_call_ns(void (*fn)(void), long n) {
+    if (n < 1) n = 1;
+    for (long i = 0; i < n / 10 + 1; i++) fn(); /* warm up */
+    double best = 0;
+    for (int r = 0; r < 3; r++) {
+        double t0 = now_ns();
+        for (long i = 0; i < n; i++) fn();
+        double per = (now_ns() - t0) / (double)n;
+        if (r == 0 || per < best) best = per;
+    }
+    return best;
+}
+
+int main(int argc, char **argv) {
+    double scale = argc > 1 ? atof(argv[1]) : 1.0;
+    if (scale <= 0) scale = 1.0;
+#define N(x) ((long)((x) * scale))
+
+    double t0 = now_ns();
+    g_sink += llmspell_version_number();
+    double first_call_us = (now_ns() - t0) / 1e3;
+    long rss_loaded = status_kb("VmRSS");
+    long rss_loaded_anon = status_kb("RssAnon"), rss_loaded_file = status_kb("RssFile");
+
+    t0 = now_ns();
+    g_engine = engine_new();
+    double first_us = (now_ns() - t0) / 1e3;
+    long rss_engine = status_kb("VmRSS");
+    long rss_engine_anon = status_kb("RssAnon"), rss_engine_file = status_kb("RssFile");
+    run(g_engine, "lua", "return 1");
+    run(g_engine, "js", "return 1");
+    struct timespec pause = {0, 300 * 1000 * 1000};
+    nanosleep(&pause, NULL);
+    long rss_warm = status_kb("VmRSS");
+    long rss_warm_anon = status_kb("RssAnon"), rss_warm_file = status_kb("RssFile");
+
+    double version_ns = per_call_ns(body_version, N(2000000));
+    double ping_ns = per_call_ns(body_ping, N(1000000));
+    double ping_err_ns = per_call_ns(body_ping_err, N(1000000));
+    double lua_empty = per_call_ns(body_run_lua_empty, N(20000)) / 1e3;
+    double js_empty = per_call_ns(body_run_js_empty, N(20000)) / 1e3;
+    double lua_ret = per_call_ns(body_run_lua_return1, N(20000)) / 1e3;
+    double js_ret = per_call_ns(body_run_js_return1, N(20000)) / 1e3;
+    double new_free = per_call_ns(body_engine_new_free, N(300)) / 1e3;
+    llmspell_engine_free(g_engine);
+
+    printf("{\"version\":\"%s\",\"first_call_us\":%.1f,"
+           "\"rss_loaded_kb\":%ld,\"rss_loaded_anon_kb\":%ld,\"rss_loaded_file_kb\":%ld,"
+           "\"rss_engine_kb\":%ld,\"rss_engine_anon_kb\":%ld,\"rss_engine_file_kb\":%ld,"
+           "\"rss_warm_kb\":%ld,\"rss_warm_anon_kb\":%ld,\"rss_warm_file_kb\":%ld,"
+           "\"rss_peak_kb\":%ld,\"engine_new_first_us\":%.1f,\"engine_new_free_us\":%.1f,"
+           "\"version_ns\":%.1f,\"ping_ns\":%.1f,\"ping_err_ns\":%.1f,"
+           "\"run_lua_empty_us\":%.2f,\"run_js_empty_us\":%.2f,"
+           "\"run_lua_return1_us\":%.2f,\"run_js_return1_us\":%.2f}\n",
+           llmspell_version(), first_call_us, rss_loaded, rss_loaded_anon, rss_loaded_file,
+           rss_engine, rss_engine_anon, rss_engine_file, rss_warm, rss_warm_anon, rss_warm_file,
+           status_kb("VmHWM"), first_us,
+           new_free, version_ns, ping_ns, ping_err_ns, lua_empty, js_empty, lua_ret, js_ret);
+    return 0;
+}

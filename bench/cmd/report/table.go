@@ -1,0 +1,290 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"strings"
+)
+
+// Reference figures of the Rust LLMSpell system. Where it gives a range,
+// the ratio uses the midpoint.
+const (
+	mib = 1 << 20
+
+	refInjectionNs = 3e6        // global injection (runtime with all globals): 2–4 ms
+	refMemoryBytes = 13.5 * mib // memory baseline: 12–15 MB
+	refBinaryBytes = 50 * mib   // binary: ~50 MB
+	refBridgeNs    = 1e6        // bridge overhead, script→host call: < 1 ms
+)
+
+// row is one line of the table. Val and Ref are in nanoseconds for times
+// and bytes for sizes; Ref 0 means no reference figure.
+type row struct {
+	Group   string
+	Name    string
+	Val     float64
+	Mem     bool // Val is bytes, not nanoseconds
+	NA      string
+	Ref     float64
+	RefText string
+	Note    string
+}
+
+// table builds the rows from the raw figures.
+func (r *report) table() []row {
+	var rows []row
+	group := ""
+	add := func(x row) {
+		x.Group = group
+		rows = append(rows, x)
+	}
+	// goRow adds a Go benchmark in ns/op, with its allocations as a note.
+	goRow := func(name, bench string, ref float64, refText, note string) {
+		x := row{Name: name, Ref: ref, RefText: refText}
+		b, ok := r.Go[bench]
+		if !ok {
+			x.NA = r.why("go", bench)
+		} else {
+			x.Val = b.NsPerOp
+			x.Note = fmt.Sprintf("%s B, %s allocs per op", num(b.BytesPerOp), num(b.AllocsPerOp))
+			if note != "" {
+				x.Note = note + "; " + x.Note
+			}
+		}
+		add(x)
+	}
+	// mapRow adds a figure from a JSON object; scale turns it into ns or
+	// bytes.
+	mapRow := func(step string, m map[string]any, name, key string, scale float64, mem bool, ref float64, refText, note string) {
+		x := row{Name: name, Mem: mem, Ref: ref, RefText: refText, Note: note}
+		if v, ok := m[key].(float64); ok {
+			x.Val = v * scale
+		} else {
+			x.NA = r.why(step, key)
+		}
+		add(x)
+	}
+
+	group = "Engine"
+	goRow("Engine create + close, Go (`engine.New`, in memory)", "BenchmarkEngineNew", 0, "", "")
+	goRow("Engine + script host create + close, Go (pool_size 0)", "BenchmarkEngineNewHost", 0, "", "")
+	mapRow("c", r.C, "`llmspell_engine_new` + `llmspell_engine_free` from C (default config)", "engine_new_free_us", 1e3, false, 0, "",
+		"the default pool of 4+4 runtimes is built in the background")
+	mapRow("c", r.C, "First call into the loaded library, from C", "first_call_us", 1e3, false, 0, "",
+		"waits for the Go runtime and package init that dlopen started")
+
+	group = "Script runtime (global injection)"
+	goRow("Lua runtime with all globals (`lua.New`)", "BenchmarkRuntimeNew/lua", refInjectionNs, "2–4 ms", "")
+	goRow("JS runtime with all globals (`js.New`)", "BenchmarkRuntimeNew/js", refInjectionNs, "2–4 ms", "")
+	goRow("Empty Lua run, `host.Run`, runtime from the pool", "BenchmarkHostRunEmpty/lua/pooled", refInjectionNs, "2–4 ms", "")
+	goRow("Empty JS run, `host.Run`, runtime from the pool", "BenchmarkHostRunEmpty/js/pooled", refInjectionNs, "2–4 ms", "")
+	goRow("Empty Lua run, `host.Run`, no pool (build + run + drop)", "BenchmarkHostRunEmpty/lua/unpooled", refInjectionNs, "2–4 ms", "")
+	goRow("Empty JS run, `host.Run`, no pool (build + run + drop)", "BenchmarkHostRunEmpty/js/unpooled", refInjectionNs, "2–4 ms", "")
+
+	group = "Bridge: script → Go call"
+	goRow("Lua → Go, `Utils.now()`, per call", "BenchmarkScriptToGo/lua/Utils.now", refBridgeNs, "< 1 ms", "")
+	goRow("Lua → Go, `JSON.parse` of a small object, per call", "BenchmarkScriptToGo/lua/JSON.parse", refBridgeNs, "< 1 ms", "")
+	goRow("JS → Go, `Utils.now()`, per call", "BenchmarkScriptToGo/js/Utils.now", refBridgeNs, "< 1 ms", "")
+	goRow("JS → Go, `JSON.parse` of a small object, per call", "BenchmarkScriptToGo/js/JSON.parse", refBridgeNs, "< 1 ms", "")
+	goRow("Lua empty loop iteration (baseline, in `host.Run`)", "BenchmarkScriptToGo/lua/empty_loop", 0, "", "")
+	goRow("JS empty loop iteration (baseline, in `host.Run`)", "BenchmarkScriptToGo/js/empty_loop", 0, "", "")
+
+	group = "Calling conventions and cancellation"
+	goRow("goja call, direct `func(goja.FunctionCall) goja.Value`", "BenchmarkGojaCall/direct", 0, "", "")
+	goRow("goja call, reflection-bound `func(a, b int) int`", "BenchmarkGojaCall/reflect", 0, "",
+		r.slower("BenchmarkGojaCall/reflect", "BenchmarkGojaCall/direct", "direct"))
+	for _, loop := range []string{"arith", "table"} {
+		goRow("gopher-lua busy loop ("+loop+"), per iteration, no context", "BenchmarkLuaBusyLoop/"+loop+"/plain", 0, "", "")
+		goRow("gopher-lua busy loop ("+loop+"), per iteration, `L.SetContext`", "BenchmarkLuaBusyLoop/"+loop+"/set_context", 0, "",
+			r.slower("BenchmarkLuaBusyLoop/"+loop+"/set_context", "BenchmarkLuaBusyLoop/"+loop+"/plain", "no context"))
+	}
+
+	group = "C ABI from C"
+	mapRow("c", r.C, "`llmspell_version_number` (bare C → Go call)", "version_ns", 1, false, 0, "", "")
+	mapRow("c", r.C, "`llmspell_engine_ping`", "ping_ns", 1, false, 0, "", "handle lookup + refcount")
+	mapRow("c", r.C, "`llmspell_engine_ping` with an error out-param", "ping_err_ns", 1, false, 0, "", "")
+	mapRow("c", r.C, "Empty Lua `llmspell_engine_run` + `llmspell_free`", "run_lua_empty_us", 1e3, false, 0, "", "")
+	mapRow("c", r.C, "Empty JS `llmspell_engine_run` + `llmspell_free`", "run_js_empty_us", 1e3, false, 0, "", "")
+	mapRow("c", r.C, "`return 1` in Lua through `llmspell_engine_run`", "run_lua_return1_us", 1e3, false, 0, "", "")
+	mapRow("c", r.C, "`return 1` in JS through `llmspell_engine_run`", "run_js_return1_us", 1e3, false, 0, "", "")
+
+	group = "C ABI from the bindings"
+	mapRow("python", r.Python, "Python (ctypes): `Engine.ping()`", "ping_us", 1e3, false, 0, "", "")
+	mapRow("python", r.Python, "Python: empty Lua run", "run_lua_us", 1e3, false, 0, "", "")
+	mapRow("python", r.Python, "Python: empty JS run", "run_js_us", 1e3, false, 0, "", "")
+	mapRow("node", r.Node, "Node, main thread: `engine.ping()`", "ping_main_us", 1e3, false, 0, "", "N-API addon")
+	mapRow("node", r.Node, "Node, worker thread: `engine.ping()`", "ping_worker_us", 1e3, false, 0, "", "N-API addon")
+	if r.Node != nil {
+		if _, ok := r.Node["koffi_main_us"]; ok {
+			mapRow("node", r.Node, "Node, main thread, koffi: `llmspell_engine_ping`", "koffi_main_us", 1e3, false, 0, "", "golang/go#68587")
+			mapRow("node", r.Node, "Node, koffi `fn.async`: `llmspell_engine_ping`", "koffi_async_us", 1e3, false, 0, "", "")
+			mapRow("node", r.Node, "Node, worker thread, koffi: `llmspell_engine_ping`", "koffi_worker_us", 1e3, false, 0, "", "")
+		} else {
+			add(row{Name: "Node, koffi: `llmspell_engine_ping`", NA: "koffi not installed (comparison only)"})
+		}
+	}
+	mapRow("node", r.Node, "Node: `await engine.run('return 1')`, Lua", "run_lua_us", 1e3, false, 0, "", "")
+	mapRow("node", r.Node, "Node: `await engine.run('return 1;')`, JS", "run_js_us", 1e3, false, 0, "", "")
+	mapRow("node", r.Node, "Node: `engine.runSync('return 1')`, Lua", "run_lua_sync_us", 1e3, false, 0, "", "")
+	mapRow("node", r.Node, "Node: `engine.runSync('return 1;')`, JS", "run_js_sync_us", 1e3, false, 0, "", "")
+	mapRow("rust", r.Rust, "Rust: `Engine::ping()`", "ping_ns", 1, false, 0, "", "")
+	mapRow("rust", r.Rust, "Rust: `return 1` in Lua", "run_lua_us", 1e3, false, 0, "", "")
+	mapRow("rust", r.Rust, "Rust: `return 1` in JS", "run_js_us", 1e3, false, 0, "", "")
+
+	group = "Memory (resident set)"
+	mapRow("c", r.C, "C process, library loaded, no engine (VmRSS)", "rss_loaded_kb", 1024, true, 0, "", r.split("rss_loaded"))
+	mapRow("c", r.C, "C process, library loaded + one engine open (VmRSS)", "rss_engine_kb", 1024, true, refMemoryBytes, "12–15 MB", r.split("rss_engine"))
+	mapRow("c", r.C, "C process, after a Lua and a JS run (VmRSS)", "rss_warm_kb", 1024, true, refMemoryBytes, "12–15 MB", r.split("rss_warm"))
+	mapRow("c", r.C, "C process peak at the end of the C benchmark (VmHWM)", "rss_peak_kb", 1024, true, 0, "", "after millions of calls and 300 engines")
+	cli := map[string]any{}
+	for k, v := range r.CLI {
+		cli[k] = v
+	}
+	mapRow("cli", cli, "CLI `llmspell exec 'return 1'` (Lua), peak RSS", "exec_lua_maxrss_kb", 1024, true, refMemoryBytes, "12–15 MB", r.cliWall("lua"))
+	mapRow("cli", cli, "CLI `llmspell exec --engine js 'return 1'`, peak RSS", "exec_js_maxrss_kb", 1024, true, refMemoryBytes, "12–15 MB", r.cliWall("js"))
+
+	group = "Size"
+	size := map[string]any{}
+	for k, v := range r.Size {
+		size[k] = float64(v)
+	}
+	mapRow("size", size, "`libllmspell.so`, stripped copy", "lib_stripped", 1, true, refBinaryBytes, "~50 MB", r.unstripped("lib"))
+	mapRow("size", size, "`llmspell` CLI, stripped copy", "cli_stripped", 1, true, refBinaryBytes, "~50 MB", r.unstripped("cli"))
+	return rows
+}
+
+// why explains a missing figure.
+func (r *report) why(step, key string) string {
+	if f, ok := r.Failures[step]; ok {
+		return f
+	}
+	return key + " not reported"
+}
+
+// slower says how much slower (or faster) bench a is than b.
+func (r *report) slower(a, b, what string) string {
+	x, okA := r.Go[a]
+	y, okB := r.Go[b]
+	if !okA || !okB || y.NsPerOp == 0 {
+		return ""
+	}
+	d := (x.NsPerOp/y.NsPerOp - 1) * 100
+	if math.Abs(d) >= 100 {
+		return fmt.Sprintf("%.1f× %s", x.NsPerOp/y.NsPerOp, what)
+	}
+	return fmt.Sprintf("%+.0f %% vs %s", d, what)
+}
+
+func (r *report) split(prefix string) string {
+	anon, ok1 := r.C[prefix+"_anon_kb"].(float64)
+	file, ok2 := r.C[prefix+"_file_kb"].(float64)
+	if !ok1 || !ok2 {
+		return ""
+	}
+	return fmt.Sprintf("%s anonymous + %s file-backed (library pages)", mem(anon*1024), mem(file*1024))
+}
+
+func (r *report) cliWall(lang string) string {
+	if w, ok := r.CLI["exec_"+lang+"_wall_ms"]; ok {
+		return fmt.Sprintf("whole process %.1f ms wall (best of 5)", w)
+	}
+	return ""
+}
+
+func (r *report) unstripped(key string) string {
+	if n, ok := r.Size[key]; ok {
+		return "unstripped " + mem(float64(n))
+	}
+	return ""
+}
+
+// markdown renders the header and the table.
+func (r *report) markdown() string {
+	var b strings.Builder
+	m := r.Machine
+	fmt.Fprintf(&b, "# llmspell-go benchmarks\n\n")
+	fmt.Fprintf(&b, "- Date: %s (took %s)\n", r.Started.Format("2006-01-02 15:04 UTC"), r.Elapsed)
+	fmt.Fprintf(&b, "- Machine: %s, %d cores, %.1f GB RAM, %s, Linux %s, %s\n", m.CPU, m.Cores, m.MemoryGB, m.OS, m.Kernel, m.Go)
+	fmt.Fprintf(&b, "- Load average at start: %s\n", m.LoadAvg)
+	fmt.Fprintf(&b, "- Ratio = reference / ours: above 1 means llmspell-go is better. Ranges use their midpoint "+
+		"(2–4 ms → 3 ms, 12–15 MB → 13.5 MB, < 1 ms → 1 ms). MB = 2^20 bytes.\n\n")
+	fmt.Fprintf(&b, "| Measure | llmspell-go | Rust LLMSpell | Ratio | Notes |\n")
+	fmt.Fprintf(&b, "|---|--:|--:|--:|---|\n")
+	group := ""
+	for _, x := range r.table() {
+		if x.Group != group {
+			group = x.Group
+			fmt.Fprintf(&b, "| **%s** | | | | |\n", group)
+		}
+		ours, ratio := "", "—"
+		switch {
+		case x.NA != "":
+			ours = "n/a"
+			x.Note = strings.TrimSpace(strings.ReplaceAll(x.NA, "|", "/"))
+		case x.Mem:
+			ours = mem(x.Val)
+		default:
+			ours = dur(x.Val)
+		}
+		if x.NA == "" && x.Ref > 0 && x.Val > 0 {
+			ratio = ratioText(x.Ref / x.Val)
+		}
+		ref := x.RefText
+		if ref == "" {
+			ref = "—"
+		}
+		fmt.Fprintf(&b, "| %s | %s | %s | %s | %s |\n", x.Name, ours, ref, ratio, x.Note)
+	}
+	if len(r.Failures) > 0 {
+		fmt.Fprintf(&b, "\nSteps that did not run:\n\n")
+		for _, step := range []string{"go", "c", "python", "node", "rust", "cli", "size"} {
+			if f, ok := r.Failures[step]; ok {
+				fmt.Fprintf(&b, "- %s: %s\n", step, f)
+			}
+		}
+	}
+	b.WriteString("\n")
+	return b.String()
+}
+
+// dur formats nanoseconds.
+func dur(ns float64) string {
+	switch {
+	case ns < 10:
+		return fmt.Sprintf("%.2f ns", ns)
+	case ns < 1e3:
+		return fmt.Sprintf("%.0f ns", ns)
+	case ns < 1e4:
+		return fmt.Sprintf("%.2f µs", ns/1e3)
+	case ns < 1e6:
+		return fmt.Sprintf("%.1f µs", ns/1e3)
+	default:
+		return fmt.Sprintf("%.2f ms", ns/1e6)
+	}
+}
+
+// mem formats bytes.
+func mem(n float64) string {
+	switch {
+	case n >= mib:
+		return fmt.Sprintf("%.1f MB", n/mib)
+	case n >= 1024:
+		return fmt.Sprintf("%.0f kB", n/1024)
+	default:
+		return fmt.Sprintf("%.0f B", n)
+	}
+}
+
+func num(x float64) string {
+	if x == math.Trunc(x) {
+		return fmt.Sprintf("%.0f", x)
+	}
+	return fmt.Sprintf("%.1f", x)
+}
+
+func ratioText(x float64) string {
+	if x >= 10 {
+		return fmt.Sprintf("%.0f×", x)
+	}
+	return fmt.Sprintf("%.2g×", x)
+}
