@@ -133,3 +133,43 @@ test('the LlmspellError constructor fills defaults', () => {
   const f = new LlmspellError('x', { status: 13 });
   assert.equal(f.code, 'conflict');
 });
+
+test('the native layer rejects wrong handles and arguments itself', () => {
+  const native = require('../lib/native');
+  const { kHandle } = require('../lib/symbols');
+  const token = engine.runToken();
+  try {
+    const tokenHandle = token[kHandle];
+    const engineHandle = engine[kHandle];
+    // A token is not an engine, and the reverse; nothing else is either.
+    assert.throws(() => native.enginePing(tokenHandle), TypeError);
+    assert.throws(() => native.runCancel(engineHandle), TypeError);
+    for (const bad of [undefined, null, 0, 'x', {}, Symbol('x')]) {
+      assert.throws(() => native.enginePing(bad), TypeError);
+      assert.throws(() => native.engineFree(bad), TypeError);
+      assert.throws(() => native.runFree(bad), TypeError);
+    }
+    assert.throws(() => native.engineRun(engineHandle, 'lua'), TypeError);
+    assert.throws(() => native.engineRun(engineHandle, 5, 'return 1', null, null, null), TypeError);
+    assert.throws(() => native.engineRunAsync(engineHandle, 'lua', 42, null, null, null), TypeError);
+    assert.throws(() => native.engineRun(engineHandle, 'lua', 'return 1', null, null, engineHandle), TypeError);
+    assert.throws(() => native.engineNew(42), TypeError);
+    // The library itself validates what only it can know.
+    assert.throws(() => native.engineRun(engineHandle, 'lua', 'return 1', '{bad', null, null),
+      (e) => e instanceof LlmspellError && e.code === 'invalid_argument');
+    assert.throws(() => native.engineRun(engineHandle, 'lua', 'return 1', null, '{"timeout_ms":"x"}', null),
+      (e) => e instanceof LlmspellError && e.code === 'invalid_argument');
+    assert.throws(() => native.engineRun(engineHandle, 'lua', 'return 1', null, '{"nope":1}', null),
+      (e) => e instanceof LlmspellError && e.code === 'invalid_argument');
+  } finally {
+    token.close();
+  }
+});
+
+test('every status code has its name', () => {
+  const native = require('../lib/native');
+  const { STATUS_NAMES } = require('../lib/errors');
+  STATUS_NAMES.forEach((name, code) => assert.equal(native.statusName(code), name));
+  assert.equal(native.statusName(99), 'unknown');
+  assert.equal(native.statusName(-1), 'unknown');
+});
