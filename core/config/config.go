@@ -16,8 +16,21 @@ import (
 // Config is the whole engine configuration.
 type Config struct {
 	Storage Storage
+	State   State
 	Script  Script
 	Logging Logging
+}
+
+// State configures persistent state.
+type State struct {
+	// Durability is "batched" (writes synced within BatchWindowMS) or
+	// "sync" (each write on disk when it returns). Default: "batched".
+	Durability string
+	// BatchWindowMS bounds how long a batched write stays unsynced.
+	// Default: 10.
+	BatchWindowMS int64
+	// MaxValueBytes bounds one stored value. Default: 10 MiB.
+	MaxValueBytes int64
 }
 
 // Storage configures the key-value store.

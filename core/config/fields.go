@@ -69,6 +69,10 @@ var fields = []field{
 	flag("storage", "sync", false, func(c *Config) *bool { return &c.Storage.Sync }),
 	num("storage", "cache_mb", 32, func(c *Config) *int64 { return &c.Storage.CacheMB }, atLeast(1)),
 
+	str("state", "durability", "batched", func(c *Config) *string { return &c.State.Durability }, oneOf("batched", "sync")),
+	num("state", "batch_window_ms", 10, func(c *Config) *int64 { return &c.State.BatchWindowMS }, atLeast(1)),
+	num("state", "max_value_bytes", 10<<20, func(c *Config) *int64 { return &c.State.MaxValueBytes }, atLeast(1)),
+
 	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
 	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
 	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),

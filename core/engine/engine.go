@@ -6,11 +6,13 @@ import (
 	"os"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/kv"
 	"github.com/llmspell/llmspell-go/core/kv/pebblekv"
+	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/core/version"
 )
@@ -31,6 +33,7 @@ type Options struct {
 type Engine struct {
 	cfg    *config.Config
 	store  kv.Store
+	state  *state.Store
 	output io.Writer
 	logger *slog.Logger
 
@@ -79,6 +82,12 @@ func New(opts *Options) (*Engine, error) {
 		}
 		e.store = s
 	}
+	durability, _ := state.ParseDurability(cfg.State.Durability) // validated by config
+	e.state = state.New(e.store, &state.Options{
+		Durability:    durability,
+		BatchWindow:   time.Duration(cfg.State.BatchWindowMS) * time.Millisecond,
+		MaxValueBytes: int(cfg.State.MaxValueBytes),
+	})
 	return e, nil
 }
 
@@ -104,6 +113,9 @@ func (e *Engine) Config() *config.Config { return e.cfg }
 
 // Store returns the engine's key-value store. It is closed by Close.
 func (e *Engine) Store() kv.Store { return e.store }
+
+// State returns the engine's persistent state. It is closed by Close.
+func (e *Engine) State() *state.Store { return e.state }
 
 // Output returns the default print sink.
 func (e *Engine) Output() io.Writer { return e.output }
@@ -166,6 +178,9 @@ func (e *Engine) Close() error {
 		if err := closers[i](); err != nil && first == nil {
 			first = err
 		}
+	}
+	if err := e.state.Close(); err != nil && first == nil {
+		first = err
 	}
 	if err := e.store.Close(); err != nil && first == nil {
 		first = err

@@ -21,6 +21,10 @@ type Store interface {
 	Scan(prefix []byte, fn func(key, value []byte) bool) error
 	// NewBatch starts an atomic batch of writes.
 	NewBatch() Batch
+	// Sync makes every write that returned before it durable (an fsync of
+	// the write-ahead log; a no-op for memory). Concurrent calls share one
+	// fsync where the backend can.
+	Sync() error
 	// Close releases the store. Closing twice is harmless.
 	Close() error
 }
@@ -132,6 +136,16 @@ func (m *Memory) Scan(prefix []byte, fn func(key, value []byte) bool) error {
 
 // NewBatch implements Store.
 func (m *Memory) NewBatch() Batch { return &memBatch{m: m} }
+
+// Sync implements Store; memory has nothing to make durable.
+func (m *Memory) Sync() error {
+	m.mu.RLock()
+	defer m.mu.RUnlock()
+	if m.closed {
+		return errs.ErrClosed
+	}
+	return nil
+}
 
 // Close implements Store.
 func (m *Memory) Close() error {

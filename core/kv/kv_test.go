@@ -111,7 +111,13 @@ func TestBatchAtomic(t *testing.T) {
 
 func TestClosed(t *testing.T) {
 	backends(t, func(t *testing.T, s kv.Store) {
+		if err := s.Sync(); err != nil {
+			t.Fatalf("sync: %v", err)
+		}
 		s.Close()
+		if err := s.Sync(); !errs.IsKind(err, errs.KindClosed) {
+			t.Fatalf("sync after close: %v", err)
+		}
 		if _, err := s.Get([]byte("a")); !errs.IsKind(err, errs.KindClosed) {
 			t.Fatalf("get after close: %v", err)
 		}

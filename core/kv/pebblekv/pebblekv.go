@@ -179,6 +179,17 @@ func (s *Store) Scan(prefix []byte, fn func(key, value []byte) bool) error {
 	return wrapErr("scan", it.Close())
 }
 
+// Sync implements kv.Store: it syncs the write-ahead log. Pebble merges
+// concurrent syncs into one fsync.
+func (s *Store) Sync() error {
+	done, err := s.guard()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return wrapErr("sync", s.db.LogData(nil, pebble.Sync))
+}
+
 // NewBatch implements kv.Store.
 func (s *Store) NewBatch() kv.Batch { return &batch{s: s, b: s.db.NewBatch()} }
 
