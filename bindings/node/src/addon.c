@@ -72,7 +72,7 @@ static struct {
 } L;
 
 static pthread_mutex_t load_mu = PTHREAD_MUTEX_INITIALIZER;
-static int loaded;             /* written under load_mu, once */
+static int loaded;             /* set once, under load_mu, with release order */
 static char loaded_path[4096]; /* the path given to dlopen */
 
 /* ------------------------------------------------------------------------ */
@@ -101,7 +101,7 @@ static const napi_type_tag run_tag = {0x6c6c6d7370656c6cULL, 0x72756e746f6b0001U
   } while (0)
 
 static int check_loaded(napi_env env) {
-  if (loaded) return 1;
+  if (__atomic_load_n(&loaded, __ATOMIC_ACQUIRE)) return 1;
   napi_throw_error(env, "ERR_LLMSPELL_NOT_LOADED", "llmspell: library not loaded");
   return 0;
 }
@@ -300,7 +300,7 @@ static napi_value js_load(napi_env env, napi_callback_info info) {
     LLMSPELL_FUNCTIONS(RESOLVE_FN)
 #undef RESOLVE_FN
     snprintf(loaded_path, sizeof loaded_path, "%s", path);
-    loaded = 1;
+    __atomic_store_n(&loaded, 1, __ATOMIC_RELEASE);
   }
   pthread_mutex_unlock(&load_mu);
   free(path);
