@@ -1,7 +1,7 @@
 'use strict';
 
 const fs = require('node:fs');
-const { fileArgs } = require('./file-args');
+const { fileArgs } = require('../file-args');
 
 /**
  * runFileSync is runFile() on the calling thread; it blocks.

@@ -1,7 +1,7 @@
 'use strict';
 
 const fs = require('node:fs');
-const { fileArgs } = require('./file-args');
+const { fileArgs } = require('../file-args');
 
 /**
  * runFile reads a spell file and runs it like run(). The language comes

@@ -2,7 +2,7 @@
 
 const path = require('node:path');
 const { fileURLToPath } = require('node:url');
-const { runArgs } = require('../options');
+const { runArgs } = require('./options');
 
 const LANG_BY_EXT = { '.lua': 'lua', '.js': 'js', '.cjs': 'js', '.mjs': 'js' };
 
