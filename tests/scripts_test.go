@@ -16,17 +16,6 @@ import (
 // TestConformanceScripts runs every tests/scripts/*.lua with its .js twin on
 // a pebble-backed engine; both must succeed and return the same JSON.
 func TestConformanceScripts(t *testing.T) {
-	cfg := config.Default()
-	cfg.Storage.DataDir = t.TempDir()
-	eng, err := engine.New(&engine.Options{Config: cfg})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	h, err := host.New(eng)
-	if err != nil {
-		t.Fatal(err)
-	}
 	luaFiles, _ := filepath.Glob("scripts/*.lua")
 	if len(luaFiles) == 0 {
 		t.Fatal("no conformance scripts found")
@@ -40,6 +29,7 @@ func TestConformanceScripts(t *testing.T) {
 			}
 			var enc [2]string
 			for i, f := range []string{lf, jf} {
+				h := newPebbleHost(t)
 				res, err := h.RunFile(context.Background(), f, host.Request{Args: args})
 				if err != nil {
 					t.Fatalf("%s: %v", f, err)
@@ -55,4 +45,21 @@ func TestConformanceScripts(t *testing.T) {
 			}
 		})
 	}
+}
+
+// newPebbleHost returns a script host on a fresh pebble-backed engine.
+func newPebbleHost(t *testing.T) *host.Host {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Storage.DataDir = t.TempDir()
+	eng, err := engine.New(&engine.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { eng.Close() })
+	h, err := host.New(eng)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -122,6 +122,8 @@ func TypeName(v value.Value) string {
 		return "table"
 	case *Object:
 		return "object"
+	case Callable:
+		return "function"
 	}
 	return fmt.Sprintf("%T", v)
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
 )
 
@@ -22,6 +23,9 @@ type Run struct {
 	Output *Output
 	// Cancel stops the run with the given cause.
 	Cancel context.CancelCauseFunc
+	// Tx is the state transaction in progress (inside State.transaction),
+	// which State writes join; nil outside one.
+	Tx *state.Tx
 }
 
 // Output is a bounded sink for print output. When a write would pass the

@@ -26,6 +26,7 @@ func Surface() []Module {
 		debugModule(),
 		utilsModule(),
 		configModule(),
+		stateModule(),
 	}
 }
 

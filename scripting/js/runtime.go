@@ -130,6 +130,10 @@ func (rt *Runtime) bind(f api.Function, fullName string) func(goja.FunctionCall)
 	return func(call goja.FunctionCall) goja.Value {
 		args := make([]value.Value, len(call.Arguments))
 		for i, a := range call.Arguments {
+			if fn, ok := goja.AssertFunction(a); ok {
+				args[i] = &callable{rt: rt, fn: fn, name: fullName}
+				continue
+			}
 			v, err := rt.toValue(a, 0)
 			if err != nil {
 				rt.throw(errs.Wrap(errs.KindInvalidArgument, err, "%s: argument %d", fullName, i+1))
@@ -236,4 +240,30 @@ func (rt *Runtime) convertError(err error, name string) error {
 		}
 	}
 	return e
+}
+
+// callable is a JS function handed to an API function as an argument.
+type callable struct {
+	rt   *Runtime
+	fn   goja.Callable
+	name string
+}
+
+// Call runs the function on the runtime's goroutine (the caller's: it is
+// only valid during the API call that received it).
+func (c *callable) Call(args ...value.Value) (value.Value, error) {
+	jsArgs := make([]goja.Value, len(args))
+	for i, a := range args {
+		jsArgs[i] = c.rt.toJS(a)
+	}
+	ret, err := c.fn(goja.Undefined(), jsArgs...)
+	if c.rt.run != nil {
+		if stop := c.rt.run.Stopped(); stop != nil {
+			return nil, stop
+		}
+	}
+	if err != nil {
+		return nil, c.rt.convertError(err, c.name+" callback")
+	}
+	return c.rt.toValue(ret, 0)
 }

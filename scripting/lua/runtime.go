@@ -164,6 +164,10 @@ func (rt *Runtime) bind(f api.Function, fullName string, self *lua.LTable) lua.L
 		}
 		args := make([]value.Value, 0, top-first+1)
 		for i := first; i <= top; i++ {
+			if fn, ok := L.Get(i).(*lua.LFunction); ok {
+				args = append(args, &callable{rt: rt, fn: fn, name: fullName})
+				continue
+			}
 			v, err := toValue(L.Get(i), 0)
 			if err != nil {
 				rt.raise(errs.Wrap(errs.KindInvalidArgument, err, "%s: argument %d", fullName, i-first+1))
@@ -275,4 +279,36 @@ func convertError(err error, name string) error {
 		e = e.With("traceback", apiErr.StackTrace)
 	}
 	return e
+}
+
+// callable is a Lua function handed to an API function as an argument.
+type callable struct {
+	rt   *Runtime
+	fn   *lua.LFunction
+	name string
+}
+
+// Call runs the function on the runtime's goroutine (the caller's: it is
+// only valid during the API call that received it).
+func (c *callable) Call(args ...value.Value) (value.Value, error) {
+	L := c.rt.L
+	top := L.GetTop()
+	L.Push(c.fn)
+	for _, a := range args {
+		L.Push(c.rt.toLua(a))
+	}
+	err := L.PCall(len(args), 1, nil)
+	if c.rt.run != nil {
+		if stop := c.rt.run.Stopped(); stop != nil {
+			L.SetTop(top)
+			return nil, stop
+		}
+	}
+	if err != nil {
+		L.SetTop(top)
+		return nil, convertError(err, c.name+" callback")
+	}
+	ret := L.Get(-1)
+	L.SetTop(top)
+	return toValue(ret, 0)
 }

@@ -150,3 +150,22 @@ func TestParseScriptArgs(t *testing.T) {
 		t.Fatalf("got %v", got)
 	}
 }
+
+func TestStatePersistsAcrossRuns(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	run := func(args ...string) (string, int) {
+		var out, errb bytes.Buffer
+		f := &Factory{Out: &out, Err: &errb, Getenv: func(string) string { return "" }, Now: time.Now,
+			NotifyInterupt: func(ctx context.Context) (context.Context, context.CancelFunc) { return context.WithCancel(ctx) }}
+		code := f.Execute(append([]string{"--data-dir", dir, "-o", "json"}, args...))
+		if code != 0 {
+			t.Fatalf("%v: %d %s", args, code, errb.String())
+		}
+		return out.String(), code
+	}
+	run("exec", `State.set("agent:a", "k", {n = 1}) return true`)
+	out, _ := run("exec", "--engine", "js", `return State.get("agent:a", "k");`)
+	if !strings.Contains(out, `"result":{"n":1}`) {
+		t.Fatalf("state lost between runs: %s", out)
+	}
+}
