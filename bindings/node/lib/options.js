@@ -38,7 +38,6 @@ function configJson(config) {
 
 // runArgs checks (source, opts) and returns the native engineRun arguments
 // after the engine: [lang, source, argsJson, optionsJson, tokenHandle].
-// extra lists option keys the caller accepts besides the run keys.
 function runArgs(source, opts, defaultLang = 'lua') {
   if (typeof source !== 'string' && !(source instanceof Uint8Array)) {
     throw new TypeError('source must be a string or a Uint8Array');
