@@ -98,3 +98,84 @@ func tRun(eng uintptr, lang, src, args, opts string, run uintptr) tResult {
 }
 
 func tCounts() (engines, runs, buffers, errors int) { return reg.counts() }
+
+// tState calls one llmspell_state_* function the way a binding would and
+// returns its JSON result ("null", "true", a value or a key list).
+func tState(eng uintptr, call string, scope *string, key, prefix string, limit uint32, arg1, arg2 *string, ops string) (string, tResult) {
+	e := C.ls_engine_ptr(C.uintptr_t(eng))
+	cstr := func(s *string) *C.char {
+		if s == nil {
+			return nil
+		}
+		return C.CString(*s)
+	}
+	cs := cstr(scope)
+	defer C.free(unsafe.Pointer(cs))
+	ck := C.CString(key)
+	defer C.free(unsafe.Pointer(ck))
+	var errp *C.llmspell_error
+	var st C.llmspell_status
+	out := "null"
+	boolJSON := func(b C.int32_t) string {
+		if b != 0 {
+			return "true"
+		}
+		return "false"
+	}
+	switch call {
+	case "set":
+		p, n, free := cInput(*arg1)
+		defer free()
+		st = llmspell_state_set(e, cs, ck, p, n, &errp)
+	case "get":
+		var v *C.char
+		var n C.size_t
+		st = llmspell_state_get(e, cs, ck, &v, &n, &errp)
+		if v != nil {
+			out = C.GoStringN(v, C.int(n))
+			llmspell_free(unsafe.Pointer(v))
+		}
+	case "delete":
+		var b C.int32_t
+		st = llmspell_state_delete(e, cs, ck, &b, &errp)
+		out = boolJSON(b)
+	case "exists":
+		var b C.int32_t
+		st = llmspell_state_exists(e, cs, ck, &b, &errp)
+		out = boolJSON(b)
+	case "list":
+		var cp *C.char
+		if prefix != "" {
+			cp = C.CString(prefix)
+			defer C.free(unsafe.Pointer(cp))
+		}
+		var v *C.char
+		var n C.size_t
+		st = llmspell_state_list(e, cs, cp, C.uint32_t(limit), &v, &n, &errp)
+		if v != nil {
+			out = C.GoStringN(v, C.int(n))
+			llmspell_free(unsafe.Pointer(v))
+		}
+	case "cas":
+		var p1, p2 *C.char
+		var n1, n2 C.size_t
+		if arg1 != nil {
+			var f func()
+			p1, n1, f = cInput(*arg1)
+			defer f()
+		}
+		if arg2 != nil {
+			var f func()
+			p2, n2, f = cInput(*arg2)
+			defer f()
+		}
+		var b C.int32_t
+		st = llmspell_state_compare_and_set(e, cs, ck, p1, n1, p2, n2, &b, &errp)
+		out = boolJSON(b)
+	case "transaction":
+		p, n, free := cInput(ops)
+		defer free()
+		st = llmspell_state_transaction(e, p, n, &errp)
+	}
+	return out, takeError(int32(st), errp)
+}

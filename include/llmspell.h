@@ -387,6 +387,146 @@ llmspell_status llmspell_engine_run(llmspell_engine *engine, const char *lang,
                                     char **output_out, size_t *output_len,
                                     llmspell_error **err);
 
+/* ------------------------------------------------------------------------ */
+/* State                                                                    */
+/* ------------------------------------------------------------------------ */
+/*
+ * Persistent key-value state in scopes: "global", "agent:<id>",
+ * "workflow:<id>", "session:<id>", "tool:<id>", "user:<id>", "custom:<id>".
+ * Scopes never see each other's keys. scope may be NULL for "global". Keys
+ * and scopes are NUL-terminated UTF-8 (they cannot contain NUL): a key is
+ * 1..256 bytes, without "..", CR or LF, not starting with "__" or "$$".
+ * Values are JSON, at most state.max_value_bytes (default 10 MiB) encoded.
+ * Durability follows the engine's state.durability config ("batched" by
+ * default: synced to disk within state.batch_window_ms; "sync": on disk when
+ * the call returns).
+ */
+
+/*
+ * llmspell_state_set stores a JSON value under key in scope. Storing JSON
+ * null deletes the key.
+ * Params: engine (in) a live engine;
+ *   scope (in) NUL-terminated scope, or NULL for "global";
+ *   key (in) NUL-terminated key; must not be NULL;
+ *   value_json, value_len (in) the value as UTF-8 JSON; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad scope, key or
+ *   JSON, value too large); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread; writers are serialized.
+ */
+llmspell_status llmspell_state_set(llmspell_engine *engine, const char *scope, const char *key,
+                                   const char *value_json, size_t value_len, llmspell_error **err);
+
+/*
+ * llmspell_state_get reads the JSON value of key in scope.
+ * Params: engine (in) a live engine;
+ *   scope (in) NUL-terminated scope, or NULL for "global";
+ *   key (in) NUL-terminated key; must not be NULL;
+ *   value_out (out) receives the JSON, or NULL when the key is absent; must
+ *     not be NULL;
+ *   value_len (out, optional) receives its length (0 when absent);
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK, also when the key is absent (*value_out == NULL);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: *value_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; readers never block.
+ */
+llmspell_status llmspell_state_get(llmspell_engine *engine, const char *scope, const char *key,
+                                   char **value_out, size_t *value_len, llmspell_error **err);
+
+/*
+ * llmspell_state_delete removes key from scope.
+ * Params: engine (in) a live engine;
+ *   scope (in) NUL-terminated scope, or NULL for "global";
+ *   key (in) NUL-terminated key; must not be NULL;
+ *   existed_out (out, optional) receives 1 if the key existed, else 0;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK (deleting a missing key is not an error);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_state_delete(llmspell_engine *engine, const char *scope, const char *key,
+                                      int32_t *existed_out, llmspell_error **err);
+
+/*
+ * llmspell_state_exists reports whether key is set in scope.
+ * Params: engine (in) a live engine;
+ *   scope (in) NUL-terminated scope, or NULL for "global";
+ *   key (in) NUL-terminated key; must not be NULL;
+ *   exists_out (out) receives 1 or 0; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_state_exists(llmspell_engine *engine, const char *scope, const char *key,
+                                      int32_t *exists_out, llmspell_error **err);
+
+/*
+ * llmspell_state_list returns the keys of scope, in byte order, as a JSON
+ * array of strings.
+ * Params: engine (in) a live engine;
+ *   scope (in) NUL-terminated scope, or NULL for "global";
+ *   prefix (in, optional) NUL-terminated key prefix, or NULL for all keys;
+ *   limit (in) maximum number of keys, 0 for no limit;
+ *   keys_out (out) receives the JSON array; must not be NULL;
+ *   keys_len (out, optional) receives its length;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *keys_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; the list is a consistent snapshot.
+ */
+llmspell_status llmspell_state_list(llmspell_engine *engine, const char *scope, const char *prefix,
+                                    uint32_t limit, char **keys_out, size_t *keys_len,
+                                    llmspell_error **err);
+
+/*
+ * llmspell_state_compare_and_set sets key to new_json only if its current
+ * value equals expected_json (JSON equality: 1 equals 1.0; object key order
+ * does not matter). expected_json NULL (or "null") means "only if absent";
+ * new_json NULL (or "null") deletes.
+ * Params: engine (in) a live engine;
+ *   scope (in) NUL-terminated scope, or NULL for "global";
+ *   key (in) NUL-terminated key; must not be NULL;
+ *   expected_json, expected_len (in, optional) the expected value;
+ *   new_json, new_len (in, optional) the new value;
+ *   swapped_out (out) receives 1 if it wrote, 0 if the value differed;
+ *     must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK (whether or not it wrote);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread; atomic against every other write.
+ */
+llmspell_status llmspell_state_compare_and_set(llmspell_engine *engine, const char *scope,
+                                               const char *key,
+                                               const char *expected_json, size_t expected_len,
+                                               const char *new_json, size_t new_len,
+                                               int32_t *swapped_out, llmspell_error **err);
+
+/*
+ * llmspell_state_transaction applies a list of writes atomically: all of
+ * them or none. ops_json is a JSON array of objects
+ *   {"op":"set","scope":"agent:a","key":"k","value":<JSON>}
+ *   {"op":"delete","scope":"global","key":"k"}
+ * ("scope" may be omitted for global). Any invalid op fails the whole call
+ * before anything is written.
+ * Params: engine (in) a live engine;
+ *   ops_json, ops_len (in) the operations; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (the message names the
+ *   failing op's index); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread; other readers see all or none of the
+ *   writes.
+ */
+llmspell_status llmspell_state_transaction(llmspell_engine *engine, const char *ops_json,
+                                           size_t ops_len, llmspell_error **err);
+
 #ifdef __cplusplus
 }
 #endif
