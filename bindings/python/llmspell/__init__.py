@@ -15,6 +15,7 @@ without ``exec()`` after importing this package.
 """
 
 from .engine import Engine, RunResult, RunToken, abi_version, version, version_number
+from .state import State, Transaction
 from .errors import (
     STATUS_CODES,
     CancelledError,
@@ -39,6 +40,8 @@ __all__ = [
     "Engine",
     "RunResult",
     "RunToken",
+    "State",
+    "Transaction",
     "version",
     "version_number",
     "abi_version",

@@ -276,6 +276,66 @@ llmspell_engine_run = _fn(
     _check,
 )
 
+# --- state ----------------------------------------------------------------
+
+llmspell_state_set = _fn(
+    "llmspell_state_set",
+    [EngineP, c_char_p, c_char_p, c_char_p, c_size_t, POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_state_get = _fn(
+    "llmspell_state_get",
+    [EngineP, c_char_p, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_state_delete = _fn(
+    "llmspell_state_delete",
+    [EngineP, c_char_p, c_char_p, POINTER(c_int32), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_state_exists = _fn(
+    "llmspell_state_exists",
+    [EngineP, c_char_p, c_char_p, POINTER(c_int32), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_state_list = _fn(
+    "llmspell_state_list",
+    [
+        EngineP,
+        c_char_p,  # scope (NULL = global)
+        c_char_p,  # prefix (optional)
+        c_uint32,  # limit (0 = no limit)
+        POINTER(BufP), POINTER(c_size_t),  # keys_out, keys_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_state_compare_and_set = _fn(
+    "llmspell_state_compare_and_set",
+    [
+        EngineP,
+        c_char_p,  # scope
+        c_char_p,  # key
+        c_char_p, c_size_t,  # expected_json, expected_len (NULL = must be absent)
+        c_char_p, c_size_t,  # new_json, new_len (NULL = delete)
+        POINTER(c_int32),  # swapped_out
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_state_transaction = _fn(
+    "llmspell_state_transaction",
+    [EngineP, c_char_p, c_size_t, POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+
 __all__ = [
     "ABI_VERSION",
     "LIBRARY_PATH",

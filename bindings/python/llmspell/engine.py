@@ -21,6 +21,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from . import _ffi
 from .errors import ClosedError, InvalidArgumentError, LlmspellError
+from .state import State
 
 __all__ = ["Engine", "RunToken", "RunResult", "version", "version_number", "abi_version"]
 
@@ -252,6 +253,23 @@ class Engine:
 
     def __repr__(self) -> str:
         return f"<llmspell.Engine {'closed' if self.closed else 'open'}>"
+
+    @property
+    def state(self) -> State:
+        """The engine's persistent key-value state, as a :class:`~llmspell.State`.
+
+        Wraps ``llmspell_state_set``, ``llmspell_state_get``,
+        ``llmspell_state_delete``, ``llmspell_state_exists``,
+        ``llmspell_state_list``, ``llmspell_state_compare_and_set`` and
+        ``llmspell_state_transaction``. It is the same state that spells
+        see through their ``State`` global. The object keeps this engine
+        alive; its methods raise :class:`~llmspell.errors.ClosedError` once
+        the engine is closed.
+
+        Returns:
+            A :class:`~llmspell.State` bound to this engine.
+        """
+        return State(self)
 
     def ping(self) -> None:
         """Check that the engine is live and not poisoned; does nothing else.
