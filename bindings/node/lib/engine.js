@@ -1,7 +1,7 @@
 'use strict';
 
 const native = require('./native');
-const { kHandle } = require('./symbols');
+const { kHandle, kState } = require('./symbols');
 const { configJson } = require('./options');
 
 /**
@@ -26,6 +26,23 @@ class Engine {
   /** closed is true once close() was called. */
   get closed() {
     return this[kHandle] === null;
+  }
+
+  /**
+   * state is the engine's persistent key-value state (a State: set, get,
+   * delete, exists, keys, compareAndSet, transaction), the same state that
+   * spells see through their State global. Its methods are synchronous and
+   * throw LlmspellError "closed" once the engine is closed.
+   * @type {State}
+   */
+  get state() {
+    let s = this[kState];
+    if (s === undefined) {
+      const State = require('./state');
+      s = new State(this);
+      Object.defineProperty(this, kState, { value: s });
+    }
+    return s;
   }
 }
 

@@ -4,6 +4,7 @@
 const native = require('./native');
 const Engine = require('./engine');
 const RunToken = require('./run-token');
+const State = require('./state');
 const { LlmspellError } = require('./errors');
 
 /** version returns the loaded library's version, e.g. "0.1.0" (llmspell_version). */
@@ -19,6 +20,7 @@ function abiVersion() {
 module.exports = {
   Engine,
   RunToken,
+  State,
   LlmspellError,
   version,
   abiVersion,

@@ -4,4 +4,9 @@
 // closed. Not exported from the package: raw handles stay private.
 const kHandle = Symbol('llmspell.handle');
 
-module.exports = { kHandle };
+// kEngine keys the Engine a State belongs to; kState caches an Engine's
+// State object.
+const kEngine = Symbol('llmspell.engine');
+const kState = Symbol('llmspell.state');
+
+module.exports = { kHandle, kEngine, kState };

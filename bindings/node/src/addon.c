@@ -16,8 +16,8 @@
  * - Engines and run tokens are napi externals over a `handle`, tagged with a
  *   type tag so one kind cannot pass for another. A GC finalizer frees a
  *   handle the user never closed.
- * - Cheap calls (ping, info, cancel, ...) and runSync run on the calling
- *   thread. engineRunAsync hands the run to a small process-wide pool of
+ * - Cheap calls (ping, info, cancel, the state* calls, ...) and runSync run
+ *   on the calling thread. engineRunAsync hands the run to a small process-wide pool of
  *   threads owned by this addon (not the libuv pool: a run may last minutes
  *   and must not starve fs/dns/zlib work) and settles a Promise through a
  *   per-run thread-safe function.
@@ -63,7 +63,14 @@
   X(run_new)                                                                   \
   X(run_cancel)                                                                \
   X(run_free)                                                                  \
-  X(engine_run)
+  X(engine_run)                                                                \
+  X(state_set)                                                                 \
+  X(state_get)                                                                 \
+  X(state_delete)                                                              \
+  X(state_exists)                                                              \
+  X(state_list)                                                                \
+  X(state_compare_and_set)                                                     \
+  X(state_transaction)
 
 static struct {
 #define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
@@ -801,6 +808,276 @@ fail:
 }
 
 /* ------------------------------------------------------------------------ */
+/* State                                                                    */
+/* ------------------------------------------------------------------------ */
+
+/* The state calls are short (no script runs), so they run on the calling
+ * thread like ping. lib/methods/state-*.js check the argument types and do
+ * the JSON encoding; these functions check again (a wrong type throws a
+ * TypeError, never crashes) and reject names with a NUL, which a C string
+ * would silently cut short. */
+
+/* strarg holds one string argument as NUL-terminated UTF-8: in small when it
+ * fits, else in a malloc'd buffer. p is NULL for null/undefined. */
+typedef struct {
+  char *p;
+  size_t len;
+  char small[320];
+} strarg;
+
+static void strarg_free(strarg *s) {
+  if (s->p != NULL && s->p != s->small) free(s->p);
+  s->p = NULL;
+}
+
+static void throw_invalid(napi_env env, const char *what, const char *problem) {
+  char msg[160], details[320];
+  snprintf(msg, sizeof msg, "invalid_argument: %s %s", what, problem);
+  snprintf(details, sizeof details, "{\"kind\":\"invalid_argument\",\"message\":\"%s %s\"}", what,
+           problem);
+  napi_value e = make_error(env, LLMSPELL_ERR_INVALID_ARGUMENT, msg, details, NULL, 0);
+  if (e != NULL) napi_throw(env, e);
+}
+
+/* get_str reads a string argument into s. nullable: null/undefined give
+ * s->p == NULL. name: a scope, key or prefix, which must not contain NUL.
+ * Returns 0 with an exception pending on failure (s needs no freeing). */
+static int get_str(napi_env env, napi_value v, int nullable, int name, const char *what,
+                   strarg *s) {
+  napi_valuetype t;
+  size_t n = 0;
+  s->p = NULL;
+  s->len = 0;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if ((t == napi_null || t == napi_undefined) && nullable) return 1;
+  if (t != napi_string) {
+    char msg[128];
+    snprintf(msg, sizeof msg, "%s must be a string%s", what, nullable ? " or null" : "");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+    return 0;
+  }
+  /* One copy when it fits in small (the usual case for names). */
+  if (napi_get_value_string_utf8(env, v, s->small, sizeof s->small, &n) != napi_ok) return 0;
+  if (n + 1 < sizeof s->small) {
+    s->p = s->small;
+  } else {
+    if (napi_get_value_string_utf8(env, v, NULL, 0, &n) != napi_ok) return 0;
+    s->p = malloc(n + 1);
+    if (s->p == NULL) {
+      napi_throw_error(env, NULL, "llmspell: out of memory");
+      return 0;
+    }
+    if (napi_get_value_string_utf8(env, v, s->p, n + 1, &n) != napi_ok) {
+      strarg_free(s);
+      return 0;
+    }
+  }
+  s->len = n;
+  if (name && strlen(s->p) != n) {
+    strarg_free(s);
+    throw_invalid(env, what, "contains a NUL character");
+    return 0;
+  }
+  return 1;
+}
+
+/* state_args reads (engine, scope|null, key) from argv[0..2]. Returns the
+ * engine handle, or NULL with an exception pending (nothing to free). */
+static handle *state_args(napi_env env, napi_value *argv, strarg *scope, strarg *key) {
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 1, "scope", scope)) return NULL;
+  if (!get_str(env, argv[2], 0, 1, "key", key)) {
+    strarg_free(scope);
+    return NULL;
+  }
+  return h;
+}
+
+static napi_value make_bool(napi_env env, int b) {
+  napi_value r;
+  NAPI_OK_OR_NULL(napi_get_boolean(env, b != 0, &r));
+  return r;
+}
+
+/* stateSet(engine, scope|null, key, valueJson) -> undefined */
+static napi_value js_state_set(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  strarg scope, key, value;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = state_args(env, argv, &scope, &key);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[3], 0, 0, "valueJson", &value)) {
+    strarg_free(&scope);
+    strarg_free(&key);
+    return NULL;
+  }
+  llmspell_status st = L.state_set(h->ptr, scope.p, key.p, value.p, value.len, &err);
+  strarg_free(&scope);
+  strarg_free(&key);
+  strarg_free(&value);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* stateGet(engine, scope|null, key) -> JSON text, or null when absent */
+static napi_value js_state_get(napi_env env, napi_callback_info info) {
+  size_t argc = 3, len = 0;
+  napi_value argv[3], r = NULL;
+  strarg scope, key;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = state_args(env, argv, &scope, &key);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.state_get(h->ptr, scope.p, key.p, &out, &len, &err);
+  strarg_free(&scope);
+  strarg_free(&key);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  if (out == NULL) {
+    napi_get_null(env, &r);
+  } else {
+    napi_create_string_utf8(env, out, len, &r);
+    L.free(out);
+  }
+  return r;
+}
+
+/* stateDelete(engine, scope|null, key) -> true if the key existed */
+static napi_value js_state_delete(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg scope, key;
+  int32_t existed = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = state_args(env, argv, &scope, &key);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.state_delete(h->ptr, scope.p, key.p, &existed, &err);
+  strarg_free(&scope);
+  strarg_free(&key);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return make_bool(env, existed);
+}
+
+/* stateExists(engine, scope|null, key) -> boolean */
+static napi_value js_state_exists(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg scope, key;
+  int32_t found = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = state_args(env, argv, &scope, &key);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.state_exists(h->ptr, scope.p, key.p, &found, &err);
+  strarg_free(&scope);
+  strarg_free(&key);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return make_bool(env, found);
+}
+
+/* stateList(engine, scope|null, prefix|null, limit) -> JSON array text */
+static napi_value js_state_list(napi_env env, napi_callback_info info) {
+  size_t argc = 4, len = 0;
+  napi_value argv[4], r = NULL;
+  strarg scope, prefix;
+  uint32_t limit = 0;
+  napi_valuetype t;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  NAPI_OK_OR_NULL(napi_typeof(env, argv[3], &t));
+  if (t != napi_number || napi_get_value_uint32(env, argv[3], &limit) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "limit must be a number");
+    return NULL;
+  }
+  if (!get_str(env, argv[1], 1, 1, "scope", &scope)) return NULL;
+  if (!get_str(env, argv[2], 1, 1, "prefix", &prefix)) {
+    strarg_free(&scope);
+    return NULL;
+  }
+  llmspell_status st = L.state_list(h->ptr, scope.p, prefix.p, limit, &out, &len, &err);
+  strarg_free(&scope);
+  strarg_free(&prefix);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  if (out == NULL) {
+    napi_create_string_utf8(env, "[]", 2, &r);
+  } else {
+    napi_create_string_utf8(env, out, len, &r);
+    L.free(out);
+  }
+  return r;
+}
+
+/* stateCompareAndSet(engine, scope|null, key, expectedJson|null,
+ * newJson|null) -> true if it wrote */
+static napi_value js_state_compare_and_set(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  strarg scope, key, expected, next;
+  int32_t swapped = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = state_args(env, argv, &scope, &key);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[3], 1, 0, "expectedJson", &expected)) {
+    strarg_free(&scope);
+    strarg_free(&key);
+    return NULL;
+  }
+  if (!get_str(env, argv[4], 1, 0, "newJson", &next)) {
+    strarg_free(&scope);
+    strarg_free(&key);
+    strarg_free(&expected);
+    return NULL;
+  }
+  llmspell_status st = L.state_compare_and_set(h->ptr, scope.p, key.p, expected.p, expected.len,
+                                               next.p, next.len, &swapped, &err);
+  strarg_free(&scope);
+  strarg_free(&key);
+  strarg_free(&expected);
+  strarg_free(&next);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return make_bool(env, swapped);
+}
+
+/* stateTransaction(engine, opsJson) -> undefined */
+static napi_value js_state_transaction(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg ops;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 0, "opsJson", &ops)) return NULL;
+  llmspell_status st = L.state_transaction(h->ptr, ops.p, ops.len, &err);
+  strarg_free(&ops);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Module init                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -835,6 +1112,13 @@ NAPI_MODULE_INIT() {
       {"runNew", NULL, js_run_new, NULL, NULL, NULL, napi_default, NULL},
       {"runCancel", NULL, js_run_cancel, NULL, NULL, NULL, napi_default, NULL},
       {"runFree", NULL, js_run_free, NULL, NULL, NULL, napi_default, NULL},
+      {"stateSet", NULL, js_state_set, NULL, NULL, NULL, napi_default, NULL},
+      {"stateGet", NULL, js_state_get, NULL, NULL, NULL, napi_default, NULL},
+      {"stateDelete", NULL, js_state_delete, NULL, NULL, NULL, napi_default, NULL},
+      {"stateExists", NULL, js_state_exists, NULL, NULL, NULL, napi_default, NULL},
+      {"stateList", NULL, js_state_list, NULL, NULL, NULL, napi_default, NULL},
+      {"stateCompareAndSet", NULL, js_state_compare_and_set, NULL, NULL, NULL, napi_default, NULL},
+      {"stateTransaction", NULL, js_state_transaction, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
