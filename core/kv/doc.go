@@ -5,4 +5,8 @@
 // key prefixes (documented in docs/storage.md). A Store is safe for
 // concurrent use by multiple goroutines; a Batch is not (build it on one
 // goroutine, then Commit).
+//
+// Swappable wraps the engine's store so that a restore from a backup can
+// replace it while subsystems keep their reference; Checkpointer is the
+// optional interface of stores that copy themselves to files (pebble).
 package kv

@@ -28,6 +28,9 @@ type Options struct {
 	Sync bool
 	// CacheBytes is the block cache size. Default: 32 MiB.
 	CacheBytes int64
+	// ReadOnly opens an existing store for reading only: nothing in the
+	// folder is written, and writes fail. Default: false.
+	ReadOnly bool
 }
 
 // Store is a kv.Store on pebble.
@@ -54,6 +57,12 @@ func Open(dir string, opts *Options) (*Store, error) {
 	}
 	if dir == "" {
 		return nil, errs.New(errs.KindInvalidArgument, "storage: empty data folder path")
+	}
+	if opts.ReadOnly {
+		return openReadOnly(dir, opts)
+	}
+	if err := recoverReplace(dir); err != nil {
+		return nil, err
 	}
 	if st, err := os.Stat(dir); err == nil && !st.IsDir() {
 		return nil, errs.New(errs.KindStorage, "storage: data folder %s is a file, not a folder", dir).With("path", dir)
@@ -94,6 +103,7 @@ func Open(dir string, opts *Options) (*Store, error) {
 	if opts.Sync {
 		wo = pebble.Sync
 	}
+	removeLeftovers(dir) // we hold the lock: no restore of dir is running
 	return &Store{dir: dir, db: db, cache: cache, lock: lock, wo: wo}, nil
 }
 
@@ -188,6 +198,19 @@ func (s *Store) Sync() error {
 	}
 	defer done()
 	return wrapErr("sync", s.db.LogData(nil, pebble.Sync))
+}
+
+// Checkpoint implements kv.Checkpointer: it writes a consistent copy of the
+// store into dir (which must not exist), hard-linking the immutable sstables
+// where the file system allows. The write-ahead log is synced first, so
+// every write that returned before the call is in the copy.
+func (s *Store) Checkpoint(dir string) error {
+	done, err := s.guard()
+	if err != nil {
+		return err
+	}
+	defer done()
+	return wrapErr("checkpoint", s.db.Checkpoint(dir, pebble.WithFlushedWAL()))
 }
 
 // NewBatch implements kv.Store.
