@@ -2,9 +2,11 @@
 """Per-call cost of the Python binding, for `make bench`.
 
 Times N calls of Engine.ping() (the bare cost of a call through ctypes and the
-C ABI) and of an empty run("") in Lua and in JS, and prints one JSON object:
-{"ping_us": ..., "run_lua_us": ..., "run_js_us": ...} (mean microseconds per
-call), plus the counts, the Python version and the machine.
+C ABI), of an empty run("") in Lua and in JS, and of engine.state.set/get of
+a small dict on a pebble engine in a temporary folder, and prints one JSON
+object: {"ping_us": ..., "run_lua_us": ..., "run_js_us": ...,
+"state_set_us": ..., "state_get_us": ...} (mean microseconds per call), plus
+the counts, the Python version and the machine.
 
 Usage: python3 bench_ping.py [--n N] [--runs R]
 """
@@ -16,6 +18,7 @@ import json
 import os
 import platform
 import sys
+import tempfile
 import time
 from typing import Callable
 
@@ -50,18 +53,40 @@ def per_call_us(fn: Callable[[], object], n: int) -> float:
     return round(best, 3)
 
 
+def state_figures(n: int) -> dict:
+    """Time engine.state.set and .get on a pebble engine (batched durability)."""
+    value = {"model": "local/x", "temperature": 0.5, "tags": ["a", "b"]}
+    with tempfile.TemporaryDirectory(prefix="llmspell-bench-state-") as d:
+        with llmspell.Engine({"storage": {"backend": "pebble", "data_dir": d}}) as engine:
+            st = engine.state
+            i = [0]
+
+            def set_one() -> None:
+                i[0] += 1
+                st.set("agent:bench", f"k{i[0] % 1000}", value)
+
+            def get_one() -> None:
+                i[0] += 1
+                st.get("agent:bench", f"k{i[0] % 1000}")
+
+            return {"state_set_us": per_call_us(set_one, n), "state_get_us": per_call_us(get_one, n)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200_000, help="ping calls per round")
     ap.add_argument("--runs", type=int, default=5_000, help="empty runs per round and language")
+    ap.add_argument("--state", type=int, default=20_000, help="state set/get calls per round")
     a = ap.parse_args()
     with llmspell.Engine() as engine:
         result = {
             "ping_us": per_call_us(engine.ping, a.n),
             "run_lua_us": per_call_us(lambda: engine.run("", "lua"), a.runs),
             "run_js_us": per_call_us(lambda: engine.run("", "js"), a.runs),
+            **state_figures(a.state),
             "n_ping": a.n,
             "n_run": a.runs,
+            "n_state": a.state,
             "python": platform.python_version(),
             "machine": machine(),
         }

@@ -12,9 +12,14 @@
 //   run_js_us       the same in JS
 //   run_lua_sync_us engine.runSync('return 1') on the main thread
 //   run_js_sync_us  the same in JS
+//   state_set_us    engine.state.set(scope, key, small object), main thread,
+//                   on a pebble engine in a temporary folder (durability
+//                   "batched", the default)
+//   state_get_us    engine.state.get(scope, key) of that value, same engine
 // Each figure is the median over 5 batches of the mean time per call.
 // Environment: BENCH_N scales the number of calls (default 1).
 
+const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Worker } = require('node:worker_threads');
@@ -123,6 +128,19 @@ async function main() {
   r.run_lua_sync_us = timeSync(() => engine.runSync('return 1'), 2000);
   r.run_js_sync_us = timeSync(() => engine.runSync('return 1;', { lang: 'js' }), 2000);
   engine.close();
+
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-bench-state-'));
+  try {
+    const stored = new Engine({ storage: { backend: 'pebble', data_dir: dir } });
+    const { state } = stored;
+    const value = { model: 'local/x', temperature: 0.5, tags: ['a', 'b'] };
+    let i = 0;
+    r.state_set_us = timeSync(() => state.set('agent:bench', `k${i++ % 1000}`, value), 20000);
+    r.state_get_us = timeSync(() => state.get('agent:bench', `k${i++ % 1000}`), 20000);
+    stored.close();
+  } finally {
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
 
   for (const k of Object.keys(r)) {
     if (typeof r[k] === 'number') r[k] = Number(r[k].toFixed(3));
