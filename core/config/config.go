@@ -17,6 +17,7 @@ import (
 type Config struct {
 	Storage Storage
 	State   State
+	Session Session
 	Script  Script
 	Logging Logging
 }
@@ -45,6 +46,18 @@ type Storage struct {
 	Sync bool
 	// CacheMB is the pebble block cache size in MiB. Default: 32.
 	CacheMB int64
+}
+
+// Session configures sessions and artifacts.
+type Session struct {
+	// CompressThresholdBytes is the artifact size above which content is
+	// LZ4 compressed when that saves space. Default: 10240.
+	CompressThresholdBytes int64
+	// MaxArtifacts bounds the artifacts of one session. Default: 10000.
+	MaxArtifacts int64
+	// MaxSessionBytes bounds the artifact bytes of one session.
+	// Default: 1 GiB.
+	MaxSessionBytes int64
 }
 
 // Script configures the script runtimes.

@@ -73,6 +73,10 @@ var fields = []field{
 	num("state", "batch_window_ms", 10, func(c *Config) *int64 { return &c.State.BatchWindowMS }, atLeast(1)),
 	num("state", "max_value_bytes", 10<<20, func(c *Config) *int64 { return &c.State.MaxValueBytes }, atLeast(1)),
 
+	num("session", "compress_threshold_bytes", 10<<10, func(c *Config) *int64 { return &c.Session.CompressThresholdBytes }, atLeast(0)),
+	num("session", "max_artifacts", 10000, func(c *Config) *int64 { return &c.Session.MaxArtifacts }, atLeast(1)),
+	num("session", "max_session_bytes", 1<<30, func(c *Config) *int64 { return &c.Session.MaxSessionBytes }, atLeast(1)),
+
 	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
 	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
 	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),

@@ -12,6 +12,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/kv"
 	"github.com/llmspell/llmspell-go/core/kv/pebblekv"
+	"github.com/llmspell/llmspell-go/core/session"
 	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/core/version"
@@ -34,6 +35,7 @@ type Engine struct {
 	cfg    *config.Config
 	store  kv.Store
 	state  *state.Store
+	sess   *session.Manager
 	output io.Writer
 	logger *slog.Logger
 
@@ -88,6 +90,11 @@ func New(opts *Options) (*Engine, error) {
 		BatchWindow:   time.Duration(cfg.State.BatchWindowMS) * time.Millisecond,
 		MaxValueBytes: int(cfg.State.MaxValueBytes),
 	})
+	e.sess = session.New(e.store, &session.Options{
+		CompressThreshold: int(cfg.Session.CompressThresholdBytes),
+		MaxArtifacts:      cfg.Session.MaxArtifacts,
+		MaxSessionBytes:   cfg.Session.MaxSessionBytes,
+	})
 	return e, nil
 }
 
@@ -116,6 +123,9 @@ func (e *Engine) Store() kv.Store { return e.store }
 
 // State returns the engine's persistent state. It is closed by Close.
 func (e *Engine) State() *state.Store { return e.state }
+
+// Sessions returns the engine's sessions and artifacts.
+func (e *Engine) Sessions() *session.Manager { return e.sess }
 
 // Output returns the default print sink.
 func (e *Engine) Output() io.Writer { return e.output }

@@ -27,6 +27,8 @@ func Surface() []Module {
 		utilsModule(),
 		configModule(),
 		stateModule(),
+		sessionModule(),
+		artifactModule(),
 	}
 }
 

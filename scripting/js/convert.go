@@ -3,14 +3,21 @@ package js
 import (
 	"math"
 	"math/big"
+	"reflect"
 	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/dop251/goja"
 
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/scripting/api"
+)
+
+var (
+	arrayBufferType = reflect.TypeOf(goja.ArrayBuffer{})
+	bytesType       = reflect.TypeOf([]byte(nil))
 )
 
 // maxDepth bounds nesting when converting objects, which also stops cycles.
@@ -67,6 +74,15 @@ func (rt *Runtime) toValue(v goja.Value, depth int) (value.Value, error) {
 		if t, ok := obj.Export().(time.Time); ok {
 			return t.UTC().Format(time.RFC3339Nano), nil
 		}
+	case "Object":
+		// ArrayBuffer and Uint8Array report class "Object"; their export
+		// type tells them apart from plain objects without exporting.
+		switch obj.ExportType() {
+		case arrayBufferType:
+			return append([]byte(nil), obj.Export().(goja.ArrayBuffer).Bytes()...), nil
+		case bytesType:
+			return append([]byte(nil), obj.Export().([]byte)...), nil
+		}
 	case "String", "Number", "Boolean":
 		return rt.toValue(obj.Export().(goja.Value), depth)
 	}
@@ -101,7 +117,12 @@ func (rt *Runtime) toJS(v value.Value) goja.Value {
 	case string:
 		return vm.ToValue(x)
 	case []byte:
-		return vm.ToValue(string(x))
+		// Text stays a string; bytes that are not UTF-8 become an
+		// ArrayBuffer, so binary content survives the trip.
+		if utf8.Valid(x) {
+			return vm.ToValue(string(x))
+		}
+		return vm.ToValue(vm.NewArrayBuffer(append([]byte(nil), x...)))
 	case value.List:
 		items := make([]any, len(x))
 		for i, e := range x {
