@@ -18,8 +18,23 @@ type Config struct {
 	Storage Storage
 	State   State
 	Session Session
+	Backup  Backup
 	Script  Script
 	Logging Logging
+}
+
+// Backup configures state backups (docs/backups.md).
+type Backup struct {
+	// Dir is the folder of backups. Default: "" (meaning
+	// "<storage.data_dir>.backups"; an engine without a data folder
+	// needs it set to take backups).
+	Dir string
+	// MaxCount is how many backups retention keeps; 0 means no limit.
+	// Default: 10.
+	MaxCount int64
+	// MaxAgeDays is how old (in days) a kept backup may be; 0 means no
+	// limit. Default: 30.
+	MaxAgeDays int64
 }
 
 // State configures persistent state.

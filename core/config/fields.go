@@ -77,6 +77,10 @@ var fields = []field{
 	num("session", "max_artifacts", 10000, func(c *Config) *int64 { return &c.Session.MaxArtifacts }, atLeast(1)),
 	num("session", "max_session_bytes", 1<<30, func(c *Config) *int64 { return &c.Session.MaxSessionBytes }, atLeast(1)),
 
+	str("backup", "dir", "", func(c *Config) *string { return &c.Backup.Dir }, nil),
+	num("backup", "max_count", 10, func(c *Config) *int64 { return &c.Backup.MaxCount }, atLeast(0)),
+	num("backup", "max_age_days", 30, func(c *Config) *int64 { return &c.Backup.MaxAgeDays }, atLeast(0)),
+
 	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
 	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
 	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),
