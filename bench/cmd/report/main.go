@@ -262,7 +262,9 @@ type goBench struct {
 	Runs        int     `json:"runs"`
 }
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+// benchLine matches a result line; the name drops the GOMAXPROCS suffix
+// and the #NN that go test gives a repeated sub-benchmark name.
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
 
 func runGo(r *report, o *options) error {
 	out, _, err := command(4*time.Minute, ".", nil, "go", "test", "-run", "^$", "-bench", ".",

@@ -64,6 +64,12 @@ func (r *report) table() []row {
 		}
 		add(x)
 	}
+	// optRow adds a figure in µs only when the step reported it.
+	optRow := func(step string, m map[string]any, name, key, note string) {
+		if _, ok := m[key]; ok {
+			mapRow(step, m, name, key, 1e3, false, 0, "", note)
+		}
+	}
 
 	group = "Engine"
 	goRow("Engine create + close, Go (`engine.New`, in memory)", "BenchmarkEngineNew", 0, "", "")
@@ -112,6 +118,8 @@ func (r *report) table() []row {
 	mapRow("python", r.Python, "Python (ctypes): `Engine.ping()`", "ping_us", 1e3, false, 0, "", "")
 	mapRow("python", r.Python, "Python: empty Lua run", "run_lua_us", 1e3, false, 0, "", "")
 	mapRow("python", r.Python, "Python: empty JS run", "run_js_us", 1e3, false, 0, "", "")
+	optRow("python", r.Python, "Python: `engine.state.set` of a small dict (pebble)", "state_set_us", "batched durability")
+	optRow("python", r.Python, "Python: `engine.state.get` (pebble)", "state_get_us", "")
 	mapRow("node", r.Node, "Node, main thread: `engine.ping()`", "ping_main_us", 1e3, false, 0, "", "N-API addon")
 	mapRow("node", r.Node, "Node, worker thread: `engine.ping()`", "ping_worker_us", 1e3, false, 0, "", "N-API addon")
 	if r.Node != nil {
@@ -127,6 +135,8 @@ func (r *report) table() []row {
 	mapRow("node", r.Node, "Node: `await engine.run('return 1;')`, JS", "run_js_us", 1e3, false, 0, "", "")
 	mapRow("node", r.Node, "Node: `engine.runSync('return 1')`, Lua", "run_lua_sync_us", 1e3, false, 0, "", "")
 	mapRow("node", r.Node, "Node: `engine.runSync('return 1;')`, JS", "run_js_sync_us", 1e3, false, 0, "", "")
+	optRow("node", r.Node, "Node: `engine.state.set` of a small object (pebble)", "state_set_us", "batched durability")
+	optRow("node", r.Node, "Node: `engine.state.get` (pebble)", "state_get_us", "")
 	mapRow("rust", r.Rust, "Rust: `Engine::ping()`", "ping_ns", 1, false, 0, "", "")
 	mapRow("rust", r.Rust, "Rust: `return 1` in Lua", "run_lua_us", 1e3, false, 0, "", "")
 	mapRow("rust", r.Rust, "Rust: `return 1` in JS", "run_js_us", 1e3, false, 0, "", "")
