@@ -216,6 +216,8 @@ func (m *Manager) create(ctx context.Context, dir string, opts *CreateOptions) (
 			return nil, err
 		}
 		man.KeyCount = n
+	case errs.IsKind(err, errs.KindClosed):
+		return nil, err
 	default:
 		return nil, errs.Wrap(errs.KindStorage, err, "backup: snapshot the store")
 	}

@@ -36,6 +36,7 @@ type Engine struct {
 	store  kv.Store
 	state  *state.Store
 	sess   *session.Manager
+	bk     *backups
 	output io.Writer
 	logger *slog.Logger
 
@@ -83,6 +84,10 @@ func New(opts *Options) (*Engine, error) {
 			return nil, err
 		}
 		e.store = s
+	}
+	if err := e.initBackups(); err != nil {
+		e.store.Close()
+		return nil, err
 	}
 	durability, _ := state.ParseDurability(cfg.State.Durability) // validated by config
 	e.state = state.New(e.store, &state.Options{
