@@ -70,6 +70,7 @@ static void lsan_ignore_static_strings(void) {}
 
 static const char *g_test_name = "";
 static atomic_int g_test_failures;
+static int g_passed, g_failed;
 static pthread_mutex_t g_print_mu = PTHREAD_MUTEX_INITIALIZER;
 
 static void fail_at(int line, const char *fmt, ...)
@@ -1408,6 +1409,42 @@ static void test_vectors_by_hand(void)
 }
 
 /* ------------------------------------------------------------------------ */
+/* JS timeouts on a calling thread, repeated                                */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * A JS busy loop with a short timeout, many times on the same C thread, each
+ * on a fresh engine (what test_vectors_by_hand does once). Every run must end
+ * with LLMSPELL_ERR_TIMEOUT. It exists because this hangs with the library
+ * as of 0.1.0 (reported to its owners). goja's loop `for(;;){}` can only be
+ * stopped by async preemption (a SIGURG), and the Go runtime drops a
+ * preemption signal that reaches a C-created thread while it is outside Go
+ * (runtime/signal_unix.go sigtrampgo, the isExtraInC branch returns without
+ * clearing m.signalPending), after which preemptM never signals that thread
+ * again. The run then never sees its timeout, and a GC stop-the-world waits
+ * for it forever. The watchdog in main turns the hang into a failure.
+ */
+static void test_js_timeout_repeated(void)
+{
+	const char *src = "for(;;){}";
+	const char *opts = "{\"timeout_ms\":10}";
+	int timeouts = 0;
+	for (int i = 0; i < 500; i++) {
+		llmspell_engine *e = new_engine("{}");
+		char *res = NULL;
+		llmspell_status st = llmspell_engine_run(e, "js", src, strlen(src), NULL, 0, opts,
+		                                         strlen(opts), NULL, &res, NULL, NULL, NULL, NULL);
+		llmspell_free(res);
+		llmspell_engine_free(e);
+		if (st == LLMSPELL_ERR_TIMEOUT)
+			timeouts++;
+		else
+			fail_at(__LINE__, "run %d: status %s, want timeout", i, llmspell_status_name(st));
+	}
+	CHECK(timeouts == 500);
+}
+
+/* ------------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
@@ -1441,15 +1478,47 @@ static const struct {
     T(test_token_outlives_engine),
     T(test_token_freed_during_run),
     T(test_vectors_by_hand),
+    T(test_js_timeout_repeated),
 #undef T
 };
+
+/*
+ * The watchdog: a test still running after LLMSPELL_TEST_DEADLINE seconds
+ * (default 60) is reported as hung, and the process exits with the summary
+ * line, since a hung Go runtime cannot be recovered from inside the process.
+ */
+static atomic_llong g_deadline_ms; /* CLOCK_MONOTONIC ms; 0 = no test running */
+
+static void *watchdog_main(void *arg)
+{
+	(void)arg;
+	for (;;) {
+		sleep_ms(100);
+		long long d = atomic_load(&g_deadline_ms);
+		if (d != 0 && (long long)(now_s() * 1e3) > d) {
+			pthread_mutex_lock(&g_print_mu);
+			printf("FAIL %s (hung: still running at the deadline; giving up)\n", g_test_name);
+			printf("%d passed, %d failed\n", g_passed, g_failed + 1);
+			fflush(stdout);
+			_exit(1);
+		}
+	}
+	return NULL;
+}
 
 int main(int argc, char **argv)
 {
 	const char *filter = argc > 1 ? argv[1] : NULL;
-	int passed = 0, failed = 0;
+	const char *dl = getenv("LLMSPELL_TEST_DEADLINE");
+	double deadline_s = dl && atof(dl) > 0 ? atof(dl) : 60;
 	setvbuf(stdout, NULL, _IONBF, 0);
 	lsan_ignore_static_strings();
+	pthread_t wd;
+	if (pthread_create(&wd, NULL, watchdog_main, NULL) != 0) {
+		perror("pthread_create");
+		return 2;
+	}
+	pthread_detach(wd);
 	printf("llmspell %s (ABI %u), header %s\n", llmspell_version(), llmspell_abi_version(),
 	       LLMSPELL_VERSION_STRING);
 	for (size_t i = 0; i < sizeof tests / sizeof tests[0]; i++) {
@@ -1458,16 +1527,20 @@ int main(int argc, char **argv)
 		g_test_name = tests[i].name;
 		atomic_store(&g_test_failures, 0);
 		double t0 = now_s();
+		atomic_store(&g_deadline_ms, (long long)((t0 + deadline_s) * 1e3));
 		tests[i].fn();
+		atomic_store(&g_deadline_ms, 0);
 		double dt = now_s() - t0;
+		pthread_mutex_lock(&g_print_mu);
 		if (atomic_load(&g_test_failures) == 0) {
-			passed++;
+			g_passed++;
 			printf("ok   %s (%.2f s)\n", tests[i].name, dt);
 		} else {
-			failed++;
+			g_failed++;
 			printf("FAIL %s (%.2f s)\n", tests[i].name, dt);
 		}
+		pthread_mutex_unlock(&g_print_mu);
 	}
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed == 0 ? 0 : 1;
+	printf("%d passed, %d failed\n", g_passed, g_failed);
+	return g_failed == 0 ? 0 : 1;
 }
