@@ -185,7 +185,7 @@ func stateClearFn(c *Call) (value.Value, error) {
 }
 
 func stateModule() Module {
-	return Module{Name: "State", Functions: []Function{
+	return Module{Name: "State", Functions: append([]Function{
 		{Name: "save", Aliases: []string{"set"}, Fn: stateSetFn},
 		{Name: "load", Aliases: []string{"get"}, Fn: stateGetFn},
 		fn("delete", stateDeleteFn),
@@ -200,5 +200,5 @@ func stateModule() Module {
 		fn("tool_get", scoped(state.ScopeTool, false)),
 		fn("workflow_set", scoped(state.ScopeWorkflow, true)),
 		fn("workflow_get", scoped(state.ScopeWorkflow, false)),
-	}}
+	}, backupFunctions()...)}
 }
