@@ -109,7 +109,9 @@ The id "latest" names the newest backup.`,
 		Example: `  $ llmspell backup restore 20260101T120000000Z-a1b2c3
   $ llmspell backup restore latest`,
 		Args: exactArgs(1, "restore needs a backup id: llmspell backup restore <id>"),
-		RunE: func(cmd *cobra.Command, args []string) error { return runBackupRestore(cmd.Context(), f, opts, args[0]) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return runBackupRestore(cmd.Context(), f, opts, args[0])
+		},
 	}
 	cleanup := &cobra.Command{
 		Use:   "cleanup [--dry-run] [--max-count <n>] [--max-age-days <n>]",
