@@ -21,5 +21,7 @@ struct llmspell_error {
 
 static inline llmspell_engine *ls_engine_ptr(uintptr_t id) { return (llmspell_engine *)id; }
 static inline llmspell_run *ls_run_ptr(uintptr_t id) { return (llmspell_run *)id; }
+static inline llmspell_artifact_writer *ls_writer_ptr(uintptr_t id) { return (llmspell_artifact_writer *)id; }
+static inline llmspell_artifact_reader *ls_reader_ptr(uintptr_t id) { return (llmspell_artifact_reader *)id; }
 static inline llmspell_error *ls_error_new(void) { return (llmspell_error *)calloc(1, sizeof(llmspell_error)); }
 #endif

@@ -22,7 +22,9 @@ import (
 const (
 	tagEngine uintptr = 1
 	tagRun    uintptr = 2
-	tagShift          = 2
+	tagWriter uintptr = 3
+	tagReader uintptr = 4
+	tagShift          = 3
 )
 
 // engineRef is what an engine handle names. refs counts the handle itself,
@@ -52,6 +54,7 @@ type registry struct {
 	next    uintptr
 	engines map[uintptr]*engineRef
 	runs    map[uintptr]*runRef
+	streams map[uintptr]any // artifact writers and readers
 	buffers map[uintptr]struct{}
 	errors  map[uintptr]struct{}
 }
@@ -60,6 +63,7 @@ type registry struct {
 var reg = &registry{
 	engines: map[uintptr]*engineRef{},
 	runs:    map[uintptr]*runRef{},
+	streams: map[uintptr]any{},
 	buffers: map[uintptr]struct{}{},
 	errors:  map[uintptr]struct{}{},
 }
@@ -146,11 +150,49 @@ func (r *registry) removeRun(id uintptr) *runRef {
 	return rr
 }
 
+// addStream registers an artifact writer or reader under tag.
+func (r *registry) addStream(tag uintptr, obj any) uintptr {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	id := r.newID(tag)
+	r.streams[id] = obj
+	return id
+}
+
+// lookupStream finds a writer or reader handle of the given tag.
+func (r *registry) lookupStream(id, tag uintptr, what string) (any, error) {
+	if id == 0 {
+		return nil, errs.New(errs.KindInvalidArgument, "%s is NULL", what)
+	}
+	r.mu.RLock()
+	obj, ok := r.streams[id]
+	issued := r.issued(id, tag)
+	r.mu.RUnlock()
+	if !ok || !issued {
+		if issued {
+			return nil, errs.New(errs.KindClosed, "%s was freed", what)
+		}
+		return nil, errs.New(errs.KindInvalidArgument, "not a %s handle", what)
+	}
+	return obj, nil
+}
+
+func (r *registry) removeStream(id, tag uintptr) any {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if id&(1<<tagShift-1) != tag {
+		return nil
+	}
+	obj := r.streams[id]
+	delete(r.streams, id)
+	return obj
+}
+
 // counts reports live objects, for the leak checks of the tests.
 func (r *registry) counts() (engines, runs, buffers, errors int) {
 	r.mu.RLock()
 	defer r.mu.RUnlock()
-	return len(r.engines), len(r.runs), len(r.buffers), len(r.errors)
+	return len(r.engines), len(r.runs) + len(r.streams), len(r.buffers), len(r.errors)
 }
 
 // cBuffer copies data into a NUL-terminated malloc'd buffer and tracks it.

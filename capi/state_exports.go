@@ -8,7 +8,6 @@ import "C"
 
 import (
 	"context"
-	"strings"
 	"unicode/utf8"
 	"unsafe"
 
@@ -264,7 +263,10 @@ func applyOp(tx *state.Tx, o value.Value) error {
 			return errs.New(errs.KindInvalidArgument, "unknown field %q", k)
 		}
 	}
-	sc, _ := m["scope"].(string)
+	sc, isString := m["scope"].(string)
+	if m["scope"] != nil && !isString {
+		return errs.New(errs.KindInvalidArgument, "\"scope\" must be a string")
+	}
 	scope, err := state.ParseScope(sc)
 	if err != nil {
 		return err
@@ -273,7 +275,7 @@ func applyOp(tx *state.Tx, o value.Value) error {
 	if !ok {
 		return errs.New(errs.KindInvalidArgument, "\"key\" must be a string")
 	}
-	switch op, _ := m["op"].(string); strings.ToLower(op) {
+	switch op, _ := m["op"].(string); op {
 	case "set":
 		if _, ok := m["value"]; !ok {
 			return errs.New(errs.KindInvalidArgument, "set needs a \"value\"")

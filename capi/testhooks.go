@@ -179,3 +179,152 @@ func tState(eng uintptr, call string, scope *string, key, prefix string, limit u
 	}
 	return out, takeError(int32(st), errp)
 }
+
+// tCall is a generic bridge for the session and artifact exports: it takes
+// Go strings, passes C copies, and returns the JSON output (if any).
+func tSession(eng uintptr, call string, args ...string) (string, tResult) {
+	e := C.ls_engine_ptr(C.uintptr_t(eng))
+	cs := make([]*C.char, len(args))
+	for i, a := range args {
+		cs[i] = C.CString(a)
+		defer C.free(unsafe.Pointer(cs[i]))
+	}
+	arg := func(i int) *C.char {
+		if i < len(cs) && args[i] != "\x00nil" {
+			return cs[i]
+		}
+		return nil
+	}
+	argLen := func(i int) C.size_t {
+		if i < len(args) && args[i] != "\x00nil" {
+			return C.size_t(len(args[i]))
+		}
+		return 0
+	}
+	var out *C.char
+	var outLen C.size_t
+	var errp *C.llmspell_error
+	var st C.llmspell_status
+	switch call {
+	case "create":
+		st = llmspell_session_create(e, arg(0), argLen(0), &out, &errp)
+		if out != nil {
+			outLen = C.size_t(C.strlen(out))
+		}
+	case "get":
+		st = llmspell_session_get(e, arg(0), &out, &outLen, &errp)
+	case "list":
+		st = llmspell_session_list(e, arg(0), argLen(0), &out, &outLen, &errp)
+	case "transition":
+		st = llmspell_session_transition(e, arg(0), arg(1), arg(2), &errp)
+	case "update_metadata":
+		st = llmspell_session_update_metadata(e, arg(0), arg(1), argLen(1), &errp)
+	case "delete":
+		st = llmspell_session_delete(e, arg(0), &errp)
+	case "store": // session, options, data
+		st = llmspell_artifact_store(e, arg(0), arg(1), argLen(1), unsafe.Pointer(arg(2)), argLen(2), &out, &outLen, &errp)
+	case "store_file": // session, path, options
+		st = llmspell_artifact_store_file(e, arg(0), arg(1), arg(2), argLen(2), &out, &outLen, &errp)
+	case "query":
+		st = llmspell_artifact_query(e, arg(0), argLen(0), &out, &outLen, &errp)
+	}
+	r := takeError(int32(st), errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(outLen))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, r
+}
+
+func tArtifactGet(eng uintptr, sid string, seq uint64) ([]byte, string, tResult) {
+	cs := C.CString(sid)
+	defer C.free(unsafe.Pointer(cs))
+	var rec *C.char
+	var recLen, dataLen C.size_t
+	var data unsafe.Pointer
+	var errp *C.llmspell_error
+	st := llmspell_artifact_get(C.ls_engine_ptr(C.uintptr_t(eng)), cs, C.uint64_t(seq), &rec, &recLen, &data, &dataLen, &errp)
+	r := takeError(int32(st), errp)
+	var out []byte
+	var record string
+	if data != nil {
+		out = C.GoBytes(data, C.int(dataLen))
+		llmspell_free(data)
+	}
+	if rec != nil {
+		record = C.GoStringN(rec, C.int(recLen))
+		llmspell_free(unsafe.Pointer(rec))
+	}
+	return out, record, r
+}
+
+func tArtifactDelete(eng uintptr, sid string, seq uint64) int32 {
+	cs := C.CString(sid)
+	defer C.free(unsafe.Pointer(cs))
+	return int32(llmspell_artifact_delete(C.ls_engine_ptr(C.uintptr_t(eng)), cs, C.uint64_t(seq), nil))
+}
+
+func tWriterNew(eng uintptr, sid, opts string) (uintptr, tResult) {
+	cs := C.CString(sid)
+	defer C.free(unsafe.Pointer(cs))
+	co := C.CString(opts)
+	defer C.free(unsafe.Pointer(co))
+	var w *C.llmspell_artifact_writer
+	var errp *C.llmspell_error
+	st := llmspell_artifact_writer_new(C.ls_engine_ptr(C.uintptr_t(eng)), cs, co, C.size_t(len(opts)), &w, &errp)
+	return uintptr(unsafe.Pointer(w)), takeError(int32(st), errp)
+}
+
+func tWriterWrite(w uintptr, data []byte) tResult {
+	p := C.CBytes(data)
+	defer C.free(p)
+	var errp *C.llmspell_error
+	st := llmspell_artifact_writer_write(C.ls_writer_ptr(C.uintptr_t(w)), p, C.size_t(len(data)), &errp)
+	return takeError(int32(st), errp)
+}
+
+func tWriterCommit(w uintptr) (string, tResult) {
+	var rec *C.char
+	var n C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_artifact_writer_commit(C.ls_writer_ptr(C.uintptr_t(w)), &rec, &n, &errp)
+	out := ""
+	if rec != nil {
+		out = C.GoStringN(rec, C.int(n))
+		llmspell_free(unsafe.Pointer(rec))
+	}
+	return out, takeError(int32(st), errp)
+}
+
+func tWriterFree(w uintptr) { llmspell_artifact_writer_free(C.ls_writer_ptr(C.uintptr_t(w))) }
+
+func tReaderOpen(eng uintptr, sid string, seq uint64) (uintptr, tResult) {
+	cs := C.CString(sid)
+	defer C.free(unsafe.Pointer(cs))
+	var r *C.llmspell_artifact_reader
+	var errp *C.llmspell_error
+	st := llmspell_artifact_reader_open(C.ls_engine_ptr(C.uintptr_t(eng)), cs, C.uint64_t(seq), &r, nil, nil, &errp)
+	return uintptr(unsafe.Pointer(r)), takeError(int32(st), errp)
+}
+
+// tReaderReadAll reads with a small C buffer until the end or an error.
+func tReaderReadAll(r uintptr, bufSize int) ([]byte, tResult) {
+	buf := C.malloc(C.size_t(bufSize))
+	defer C.free(buf)
+	var out []byte
+	for {
+		var n C.size_t
+		var errp *C.llmspell_error
+		st := llmspell_artifact_reader_read(C.ls_reader_ptr(C.uintptr_t(r)), buf, C.size_t(bufSize), &n, &errp)
+		if st != 0 {
+			return out, takeError(int32(st), errp)
+		}
+		if n == 0 {
+			return out, tResult{}
+		}
+		out = append(out, C.GoBytes(buf, C.int(n))...)
+	}
+}
+
+func tReaderFree(r uintptr) { llmspell_artifact_reader_free(C.ls_reader_ptr(C.uintptr_t(r))) }

@@ -112,7 +112,9 @@ typedef int32_t llmspell_status;
 /* The storage layer failed: data folder locked by another process, not a
  * folder, unwritable, or an I/O error. */
 #define LLMSPELL_ERR_STORAGE 11
-/* A resource limit was exceeded (output size, value size, recursion). */
+/* A resource limit was exceeded (output size, artifact count or bytes per
+ * session, recursion). An oversized state value is
+ * LLMSPELL_ERR_INVALID_ARGUMENT. */
 #define LLMSPELL_ERR_LIMIT 12
 /* A conflicting concurrent change (compare-and-set failed, invalid state
  * transition). */
@@ -122,6 +124,8 @@ typedef int32_t llmspell_status;
 typedef struct llmspell_engine llmspell_engine;
 typedef struct llmspell_run llmspell_run;
 typedef struct llmspell_error llmspell_error;
+typedef struct llmspell_artifact_writer llmspell_artifact_writer;
+typedef struct llmspell_artifact_reader llmspell_artifact_reader;
 
 /* ------------------------------------------------------------------------ */
 /* Version                                                                  */
@@ -393,7 +397,8 @@ llmspell_status llmspell_engine_run(llmspell_engine *engine, const char *lang,
 /*
  * Persistent key-value state in scopes: "global", "agent:<id>",
  * "workflow:<id>", "session:<id>", "tool:<id>", "user:<id>", "custom:<id>".
- * Scopes never see each other's keys. scope may be NULL for "global". Keys
+ * Scopes never see each other's keys. scope may be NULL (or "") for
+ * "global". Keys
  * and scopes are NUL-terminated UTF-8 (they cannot contain NUL): a key is
  * 1..256 bytes, without "..", CR or LF, not starting with "__" or "$$".
  * Values are JSON, at most state.max_value_bytes (default 10 MiB) encoded.
@@ -513,8 +518,8 @@ llmspell_status llmspell_state_compare_and_set(llmspell_engine *engine, const ch
  * them or none. ops_json is a JSON array of objects
  *   {"op":"set","scope":"agent:a","key":"k","value":<JSON>}
  *   {"op":"delete","scope":"global","key":"k"}
- * ("scope" may be omitted for global). Any invalid op fails the whole call
- * before anything is written.
+ * ("scope" may be omitted for global; "op" is lower case). Any invalid op
+ * fails the whole call before anything is written.
  * Params: engine (in) a live engine;
  *   ops_json, ops_len (in) the operations; must not be NULL;
  *   err (out, optional) may be NULL.
@@ -526,6 +531,317 @@ llmspell_status llmspell_state_compare_and_set(llmspell_engine *engine, const ch
  */
 llmspell_status llmspell_state_transaction(llmspell_engine *engine, const char *ops_json,
                                            size_t ops_len, llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Sessions                                                                 */
+/* ------------------------------------------------------------------------ */
+/*
+ * Sessions group work and hold artifacts. A session record is a JSON object
+ * {"id","name","description","tags":[...],"parent":id|null,"status",
+ *  "created_at","updated_at","metadata":{...},"artifact_count",
+ *  "artifact_bytes","fail_reason"?}. Status moves: active -> suspended,
+ * completed, failed; suspended -> active, completed, failed; completed ->
+ * archived; failed -> archived. Any other move is LLMSPELL_ERR_CONFLICT.
+ * Session ids are NUL-terminated strings.
+ */
+
+/*
+ * llmspell_session_create creates an active session.
+ * Params: engine (in) a live engine;
+ *   options_json, options_len (in, optional) a JSON object
+ *     {"name","description","tags":[...],"parent","metadata":{...}}, all
+ *     optional; NULL/0 for none;
+ *   id_out (out) receives the new session id; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND
+ *   (unknown parent); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: *id_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_create(llmspell_engine *engine, const char *options_json,
+                                        size_t options_len, char **id_out, llmspell_error **err);
+
+/*
+ * llmspell_session_get returns a session record as JSON.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   json_out (out) receives the record; must not be NULL;
+ *   json_len (out, optional) may be NULL; err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_get(llmspell_engine *engine, const char *session_id,
+                                     char **json_out, size_t *json_len, llmspell_error **err);
+
+/*
+ * llmspell_session_list returns the sessions matching a query, oldest first,
+ * as a JSON array of records.
+ * Params: engine (in) a live engine;
+ *   query_json, query_len (in, optional) {"tags":[...] (all must match),
+ *     "status","parent","limit","created_after","created_before" (RFC 3339)};
+ *     NULL/0 for all;
+ *   json_out (out) receives the array; must not be NULL;
+ *   json_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_list(llmspell_engine *engine, const char *query_json,
+                                      size_t query_len, char **json_out, size_t *json_len,
+                                      llmspell_error **err);
+
+/*
+ * llmspell_session_transition moves a session to a new status: "active"
+ * (resume), "suspended", "completed", "failed" (with reason) or "archived".
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   status (in) the target status; must not be NULL;
+ *   reason (in, optional) kept for "failed"; may be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CONFLICT (not allowed from the current
+ *   status); LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread; transitions are serialized.
+ */
+llmspell_status llmspell_session_transition(llmspell_engine *engine, const char *session_id,
+                                            const char *status, const char *reason,
+                                            llmspell_error **err);
+
+/*
+ * llmspell_session_update_metadata merges a JSON object into a session's
+ * metadata; a null field removes it.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   fields_json, fields_len (in) a JSON object; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_update_metadata(llmspell_engine *engine, const char *session_id,
+                                                 const char *fields_json, size_t fields_len,
+                                                 llmspell_error **err);
+
+/*
+ * llmspell_session_delete deletes a session and all its artifacts (content
+ * shared with other artifacts stays).
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_delete(llmspell_engine *engine, const char *session_id,
+                                        llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Artifacts                                                                */
+/* ------------------------------------------------------------------------ */
+/*
+ * Artifacts are binary content stored in a session, named by (session id,
+ * sequence number). Content is content-addressed by BLAKE3, deduplicated,
+ * LZ4-compressed above session.compress_threshold_bytes when that saves
+ * space, chunked at 1 MiB, and verified on every read. An artifact record is
+ * {"session_id","sequence","name","type","mime_type","tags","metadata",
+ *  "content_hash","size","stored_size","compressed","version","previous",
+ *  "created_at"}. Storing a name again makes a new version.
+ * options_json for storing: {"type" (required: agent_output, tool_result,
+ *  user_input, system_generated, custom or custom:<name>), "name"
+ *  (required), "mime_type", "tags":[...], "metadata":{...}}.
+ */
+
+/*
+ * llmspell_artifact_store stores content in one call.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   options_json, options_len (in) as above; must not be NULL;
+ *   data, data_len (in) the content; data may be NULL when data_len is 0;
+ *   record_out (out, optional) receives the record JSON; may be NULL;
+ *   record_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND
+ *   (no session); LLMSPELL_ERR_CONFLICT (archived session);
+ *   LLMSPELL_ERR_LIMIT (session artifact count or byte limit);
+ *   LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: *record_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_artifact_store(llmspell_engine *engine, const char *session_id,
+                                        const char *options_json, size_t options_len,
+                                        const void *data, size_t data_len,
+                                        char **record_out, size_t *record_len,
+                                        llmspell_error **err);
+
+/*
+ * llmspell_artifact_store_file stores a file's content, streaming it (the
+ * host is trusted with the path). The name defaults to the file's base name.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   path (in) NUL-terminated path; must not be NULL;
+ *   options_json, options_len (in) as above, "name" optional; must not be
+ *     NULL;
+ *   record_out (out, optional), record_len (out, optional), err (out,
+ *     optional).
+ * Returns: as llmspell_artifact_store; LLMSPELL_ERR_NOT_FOUND for a missing
+ *   file.
+ * Ownership: *record_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_artifact_store_file(llmspell_engine *engine, const char *session_id,
+                                             const char *path, const char *options_json,
+                                             size_t options_len, char **record_out,
+                                             size_t *record_len, llmspell_error **err);
+
+/*
+ * llmspell_artifact_get returns an artifact's record and whole content.
+ * Use a reader for large content.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   sequence (in) the artifact's sequence number;
+ *   record_out (out, optional) receives the record JSON; may be NULL;
+ *   record_len (out, optional);
+ *   data_out (out) receives the content (NUL-terminated after data_len
+ *     bytes); must not be NULL;
+ *   data_len (out) receives its length; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE (also
+ *   an integrity failure: the content does not match its hash; no data is
+ *   returned then); LLMSPELL_ERR_CLOSED.
+ * Ownership: *record_out and *data_out are owned by the caller; free each
+ *   with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_artifact_get(llmspell_engine *engine, const char *session_id,
+                                      uint64_t sequence, char **record_out, size_t *record_len,
+                                      void **data_out, size_t *data_len, llmspell_error **err);
+
+/*
+ * llmspell_artifact_query returns matching artifact records as a JSON array.
+ * Params: engine (in) a live engine;
+ *   query_json, query_len (in, optional) {"session_id","type",
+ *     "name_pattern" (glob),"tags":[...],"min_size","max_size","limit",
+ *     "created_after","created_before"}; NULL/0 for all artifacts;
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_artifact_query(llmspell_engine *engine, const char *query_json,
+                                        size_t query_len, char **json_out, size_t *json_len,
+                                        llmspell_error **err);
+
+/*
+ * llmspell_artifact_delete deletes an artifact; its content goes when no
+ * other artifact refers to it.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   sequence (in); err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_artifact_delete(llmspell_engine *engine, const char *session_id,
+                                         uint64_t sequence, llmspell_error **err);
+
+/*
+ * llmspell_artifact_writer_new starts streaming an artifact into a session:
+ * write its content in pieces with llmspell_artifact_writer_write, then
+ * llmspell_artifact_writer_commit. Only one 1 MiB chunk is buffered.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   options_json, options_len (in) as above; must not be NULL;
+ *   out (out) receives the writer; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;
+ *   LLMSPELL_ERR_CONFLICT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *out is owned by the caller; free with
+ *   llmspell_artifact_writer_free (which discards the content unless it was
+ *   committed). The writer keeps its engine alive until freed.
+ * Thread-safety: one writer must not be used from two threads at once;
+ *   different writers are independent.
+ */
+llmspell_status llmspell_artifact_writer_new(llmspell_engine *engine, const char *session_id,
+                                             const char *options_json, size_t options_len,
+                                             llmspell_artifact_writer **out, llmspell_error **err);
+
+/*
+ * llmspell_artifact_writer_write appends content.
+ * Params: writer (in) a live writer; data, data_len (in) the bytes; data may
+ *   be NULL when data_len is 0; err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_LIMIT (session byte limit: the writer is
+ *   then discarded); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED (freed,
+ *   committed or discarded writer).
+ * Ownership: data is borrowed for the call.
+ * Thread-safety: see llmspell_artifact_writer_new.
+ */
+llmspell_status llmspell_artifact_writer_write(llmspell_artifact_writer *writer, const void *data,
+                                               size_t data_len, llmspell_error **err);
+
+/*
+ * llmspell_artifact_writer_commit finishes the artifact. The writer cannot
+ * be written after this, and must still be freed.
+ * Params: writer (in) a live writer;
+ *   record_out (out, optional) receives the record JSON; record_len (out,
+ *   optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_LIMIT; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *record_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: see llmspell_artifact_writer_new.
+ */
+llmspell_status llmspell_artifact_writer_commit(llmspell_artifact_writer *writer,
+                                                char **record_out, size_t *record_len,
+                                                llmspell_error **err);
+
+/*
+ * llmspell_artifact_writer_free frees a writer, discarding its content if it
+ * was not committed.
+ * Params: writer (in) may be NULL.
+ * Returns: nothing. NULL, a stale handle or a second free is ignored.
+ * Ownership: writer is invalid afterwards.
+ * Thread-safety: safe from any thread.
+ */
+void llmspell_artifact_writer_free(llmspell_artifact_writer *writer);
+
+/*
+ * llmspell_artifact_reader_open starts streaming an artifact's content.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   sequence (in);
+ *   out (out) receives the reader; must not be NULL;
+ *   record_out (out, optional) receives the record JSON; record_len (out,
+ *   optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *out is owned by the caller; free with
+ *   llmspell_artifact_reader_free. *record_out: free with llmspell_free.
+ * Thread-safety: one reader must not be used from two threads at once.
+ */
+llmspell_status llmspell_artifact_reader_open(llmspell_engine *engine, const char *session_id,
+                                              uint64_t sequence, llmspell_artifact_reader **out,
+                                              char **record_out, size_t *record_len,
+                                              llmspell_error **err);
+
+/*
+ * llmspell_artifact_reader_read copies up to cap bytes of content into buf.
+ * Every chunk is verified before any of its bytes are returned; the whole
+ * content hash is checked before the end is reported.
+ * Params: reader (in) a live reader; buf (out) at least cap bytes; may be
+ *   NULL only when cap is 0;
+ *   cap (in) the buffer size;
+ *   n_out (out) receives the number of bytes copied; 0 means the end of the
+ *   content; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE (integrity failure: the bad
+ *   chunk's bytes are never returned); LLMSPELL_ERR_CLOSED.
+ * Ownership: buf stays the caller's.
+ * Thread-safety: see llmspell_artifact_reader_open.
+ */
+llmspell_status llmspell_artifact_reader_read(llmspell_artifact_reader *reader, void *buf,
+                                              size_t cap, size_t *n_out, llmspell_error **err);
+
+/*
+ * llmspell_artifact_reader_free frees a reader.
+ * Params: reader (in) may be NULL.
+ * Returns: nothing. NULL, a stale handle or a second free is ignored.
+ * Ownership: reader is invalid afterwards.
+ * Thread-safety: safe from any thread.
+ */
+void llmspell_artifact_reader_free(llmspell_artifact_reader *reader);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,179 @@
+package main
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const nilArg = "\x00nil"
+
+func newPebbleEngine(t *testing.T) uintptr {
+	t.Helper()
+	eng, res := tEngineNew(`{"storage":{"data_dir":"` + t.TempDir() + `"}}`)
+	if res.status != 0 {
+		t.Fatal(res.errMsg)
+	}
+	return eng
+}
+
+func TestSessionLifecycleThroughABI(t *testing.T) {
+	eng := newPebbleEngine(t)
+	defer func() { tEngineFree(eng); checkEmpty(t) }()
+	id, r := tSession(eng, "create", `{"name":"research","tags":["a"],"metadata":{"k":1}}`)
+	if r.status != 0 || len(id) != 36 {
+		t.Fatalf("create: %q %+v", id, r)
+	}
+	rec, _ := tSession(eng, "get", id)
+	var s map[string]any
+	json.Unmarshal([]byte(rec), &s)
+	if s["status"] != "active" || s["name"] != "research" {
+		t.Fatalf("get: %s", rec)
+	}
+	if _, r := tSession(eng, "transition", id, "archived", nilArg); r.status != 13 {
+		t.Fatalf("invalid move: %+v", r)
+	}
+	if _, r := tSession(eng, "transition", id, "bogus", nilArg); r.status != 1 {
+		t.Fatalf("unknown status: %+v", r)
+	}
+	if _, r := tSession(eng, "transition", id, "failed", "model down"); r.status != 0 {
+		t.Fatalf("fail: %+v", r)
+	}
+	rec, _ = tSession(eng, "get", id)
+	if !strings.Contains(rec, `"fail_reason":"model down"`) {
+		t.Fatalf("reason lost: %s", rec)
+	}
+	tSession(eng, "update_metadata", id, `{"k":null,"x":"y"}`)
+	rec, _ = tSession(eng, "get", id)
+	if !strings.Contains(rec, `"metadata":{"x":"y"}`) {
+		t.Fatalf("metadata: %s", rec)
+	}
+	list, r := tSession(eng, "list", `{"tags":["a"],"status":"failed"}`)
+	if r.status != 0 || strings.Count(list, `"id"`) != 1 {
+		t.Fatalf("list: %s %+v", list, r)
+	}
+	for _, bad := range []string{`{"bogus":1}`, `[]`, `{"tags":"a"}`, `{"created_after":"yesterday"}`} {
+		if _, r := tSession(eng, "list", bad); r.status != 1 {
+			t.Errorf("list %s: %+v", bad, r)
+		}
+	}
+	if _, r := tSession(eng, "get", "nope"); r.status != 2 {
+		t.Fatalf("missing: %+v", r)
+	}
+	if _, r := tSession(eng, "get", nilArg); r.status != 1 {
+		t.Fatalf("NULL id: %+v", r)
+	}
+	if _, r := tSession(eng, "create", `{"parent":"nope"}`); r.status != 2 {
+		t.Fatalf("bad parent: %+v", r)
+	}
+	if _, r := tSession(eng, "delete", id); r.status != 0 {
+		t.Fatal(r.errMsg)
+	}
+	if _, r := tSession(eng, "get", id); r.status != 2 {
+		t.Fatal("deleted session still there")
+	}
+}
+
+func TestArtifactsThroughABI(t *testing.T) {
+	eng := newPebbleEngine(t)
+	defer func() { tEngineFree(eng); checkEmpty(t) }()
+	sid, _ := tSession(eng, "create", "")
+	bin := "a\x00b\xffc"
+	rec, r := tSession(eng, "store", sid, `{"type":"tool_result","name":"x.bin","mime_type":"application/x","tags":["t"]}`, bin)
+	if r.status != 0 || !strings.Contains(rec, `"sequence":1`) {
+		t.Fatalf("store: %s %+v", rec, r)
+	}
+	data, record, r := tArtifactGet(eng, sid, 1)
+	if r.status != 0 || string(data) != bin || !strings.Contains(record, `"mime_type":"application/x"`) {
+		t.Fatalf("get: %q %s %+v", data, record, r)
+	}
+	p := filepath.Join(t.TempDir(), "f.txt")
+	os.WriteFile(p, []byte("file"), 0o600)
+	rec, r = tSession(eng, "store_file", sid, p, `{"type":"user_input"}`)
+	if r.status != 0 || !strings.Contains(rec, `"name":"f.txt"`) {
+		t.Fatalf("store_file: %s %+v", rec, r)
+	}
+	if _, r := tSession(eng, "store_file", sid, p+".missing", `{"type":"user_input"}`); r.status != 2 {
+		t.Fatalf("missing file: %+v", r)
+	}
+	q, r := tSession(eng, "query", `{"session_id":"`+sid+`","tags":["t"]}`)
+	if r.status != 0 || strings.Count(q, `"sequence"`) != 1 {
+		t.Fatalf("query: %s", q)
+	}
+	for _, bad := range []string{`{"type":"nope","name":"x"}`, `{"type":"custom"}`, `{"type":"custom","name":"x","extra":1}`, `not json`} {
+		if _, r := tSession(eng, "store", sid, bad, "x"); r.status != 1 {
+			t.Errorf("store %s: %+v", bad, r)
+		}
+	}
+	if _, r := tSession(eng, "store", "nope", `{"type":"custom","name":"x"}`, "x"); r.status != 2 {
+		t.Fatalf("no session: %+v", r)
+	}
+	if st := tArtifactDelete(eng, sid, 1); st != 0 {
+		t.Fatal(st)
+	}
+	if _, _, r := tArtifactGet(eng, sid, 1); r.status != 2 {
+		t.Fatalf("deleted artifact: %+v", r)
+	}
+}
+
+func TestArtifactStreaming(t *testing.T) {
+	eng := newPebbleEngine(t)
+	sid, _ := tSession(eng, "create", "")
+	content := make([]byte, 3<<20+12345)
+	rand.Read(content[:1<<20])
+	// The rest stays compressible zeros.
+	w, r := tWriterNew(eng, sid, `{"type":"system_generated","name":"big.bin"}`)
+	if r.status != 0 {
+		t.Fatal(r.errMsg)
+	}
+	for off := 0; off < len(content); off += 100_000 {
+		end := min(off+100_000, len(content))
+		if r := tWriterWrite(w, content[off:end]); r.status != 0 {
+			t.Fatal(r.errMsg)
+		}
+	}
+	rec, r := tWriterCommit(w)
+	if r.status != 0 || !strings.Contains(rec, `"compressed":true`) {
+		t.Fatalf("commit: %s %+v", rec, r)
+	}
+	if r := tWriterWrite(w, []byte("late")); r.status != 10 {
+		t.Fatalf("write after commit: %+v", r)
+	}
+	tWriterFree(w)
+	tWriterFree(w)
+
+	rd, r := tReaderOpen(eng, sid, 1)
+	if r.status != 0 {
+		t.Fatal(r.errMsg)
+	}
+	// The engine handle can go first: the reader keeps the engine alive.
+	tEngineFree(eng)
+	got, r := tReaderReadAll(rd, 64<<10)
+	if r.status != 0 || !bytes.Equal(got, content) {
+		t.Fatalf("read back %d bytes (%+v), want %d", len(got), r, len(content))
+	}
+	tReaderFree(rd)
+	checkEmpty(t)
+}
+
+func TestWriterFreeDiscards(t *testing.T) {
+	eng := newPebbleEngine(t)
+	defer func() { tEngineFree(eng); checkEmpty(t) }()
+	sid, _ := tSession(eng, "create", "")
+	w, _ := tWriterNew(eng, sid, `{"type":"custom","name":"x"}`)
+	tWriterWrite(w, bytes.Repeat([]byte("x"), 2<<20))
+	tWriterFree(w)
+	if q, _ := tSession(eng, "query", ""); q != "[]" {
+		t.Fatalf("discarded writer left an artifact: %s", q)
+	}
+	if _, r := tWriterCommit(w); r.status != 10 {
+		t.Fatalf("commit after free: %+v", r)
+	}
+	if _, r := tWriterNew(eng, sid, `{"type":"custom"}`); r.status != 1 {
+		t.Fatalf("writer without name: %+v", r)
+	}
+}
