@@ -103,8 +103,10 @@ func TestListQueryCurrentMetadata(t *testing.T) {
 		if err := m.SetCurrent(ctx, "nope"); !errs.IsKind(err, errs.KindNotFound) {
 			t.Fatal("set current to missing")
 		}
-		s, _ := m.UpdateMetadata(ctx, a.ID, value.Map{"k": "v", "n": int64(1)})
-		s, _ = m.UpdateMetadata(ctx, a.ID, value.Map{"n": nil})
+		if s, _ := m.UpdateMetadata(ctx, a.ID, value.Map{"k": "v", "n": int64(1)}); s.Metadata["n"] != int64(1) {
+			t.Fatalf("metadata set: %v", s.Metadata)
+		}
+		s, _ := m.UpdateMetadata(ctx, a.ID, value.Map{"n": nil})
 		if !value.Equal(s.Metadata, value.Map{"k": "v"}) {
 			t.Fatalf("metadata %v", s.Metadata)
 		}
