@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -175,5 +176,164 @@ func TestWriterFreeDiscards(t *testing.T) {
 	}
 	if _, r := tWriterNew(eng, sid, `{"type":"custom"}`); r.status != 1 {
 		t.Fatalf("writer without name: %+v", r)
+	}
+}
+
+// TestSessionVectors runs tests/vectors/session.json through the exports,
+// as every binding does.
+func TestSessionVectors(t *testing.T) {
+	data, err := os.ReadFile("../tests/vectors/session.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Cases []struct {
+			Name  string           `json:"name"`
+			Steps []map[string]any `json:"steps"`
+		} `json:"cases"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range file.Cases {
+		t.Run(c.Name, func(t *testing.T) {
+			eng := newPebbleEngine(t)
+			defer tEngineFree(eng)
+			names := map[string]string{}
+			subst := func(v any) string {
+				s, _ := v.(string)
+				if strings.HasPrefix(s, "$") {
+					return names[s[1:]]
+				}
+				return s
+			}
+			jsonArg := func(v any) string {
+				b, _ := json.Marshal(v)
+				return strings.ReplaceAll(string(b), `"$`, `"`+"\x01")
+			}
+			resolve := func(s string) string {
+				for k, v := range names {
+					s = strings.ReplaceAll(s, "\x01"+k+`"`, v+`"`)
+				}
+				return s
+			}
+			for i, st := range c.Steps {
+				call := st["call"].(string)
+				var out any
+				var r tResult
+				switch call {
+				case "create":
+					var id string
+					id, r = tSession(eng, "create", resolve(jsonArg(st["options"])))
+					out = id
+					if as, ok := st["as"].(string); ok {
+						names[as] = id
+					}
+				case "get":
+					var raw string
+					raw, r = tSession(eng, "get", subst(st["id"]))
+					json.Unmarshal([]byte(raw), &out)
+				case "list", "query":
+					var raw string
+					raw, r = tSession(eng, call, resolve(jsonArg(st["query"])))
+					json.Unmarshal([]byte(raw), &out)
+				case "transition":
+					reason := nilArg
+					if s, ok := st["reason"].(string); ok {
+						reason = s
+					}
+					_, r = tSession(eng, "transition", subst(st["id"]), st["status"].(string), reason)
+				case "update_metadata":
+					_, r = tSession(eng, "update_metadata", subst(st["id"]), jsonArg(st["fields"]))
+				case "delete":
+					_, r = tSession(eng, "delete", subst(st["id"]))
+				case "store":
+					payload, _ := st["data_text"].(string)
+					if h, ok := st["data_hex"].(string); ok {
+						b, _ := hex.DecodeString(h)
+						payload = string(b)
+					}
+					var raw string
+					raw, r = tSession(eng, "store", subst(st["id"]), jsonArg(st["options"]), payload)
+					json.Unmarshal([]byte(raw), &out)
+				case "get_artifact":
+					data, rec, res := tArtifactGet(eng, subst(st["id"]), uint64(st["sequence"].(float64)))
+					r = res
+					var recv any
+					json.Unmarshal([]byte(rec), &recv)
+					out = map[string]any{"record": recv, "data_text": string(data), "data_hex": hex.EncodeToString(data)}
+				case "delete_artifact":
+					r.status = tArtifactDelete(eng, subst(st["id"]), uint64(st["sequence"].(float64)))
+				case "stream":
+					w, res := tWriterNew(eng, subst(st["id"]), jsonArg(st["options"]))
+					r = res
+					if r.status == 0 {
+						for _, p := range st["pieces"].([]any) {
+							tWriterWrite(w, []byte(p.(string)))
+						}
+						var raw string
+						raw, r = tWriterCommit(w)
+						json.Unmarshal([]byte(raw), &out)
+						tWriterFree(w)
+					}
+				case "read_stream":
+					rd, res := tReaderOpen(eng, subst(st["id"]), uint64(st["sequence"].(float64)))
+					r = res
+					if r.status == 0 {
+						var data []byte
+						data, r = tReaderReadAll(rd, int(st["buffer"].(float64)))
+						out = map[string]any{"data_text": string(data)}
+						tReaderFree(rd)
+					}
+				default:
+					t.Fatalf("step %d: unknown call %s", i, call)
+				}
+				if want, ok := st["expect_error"].(string); ok {
+					if statusName(r.status) != want {
+						t.Fatalf("step %d (%s): status %s (%s), want %s", i, call, statusName(r.status), r.errMsg, want)
+					}
+					continue
+				}
+				if r.status != 0 {
+					t.Fatalf("step %d (%s): %s", i, call, r.errMsg)
+				}
+				if n, ok := st["expect_len"].(float64); ok {
+					if l, _ := out.([]any); len(l) != int(n) {
+						t.Fatalf("step %d (%s): %d items, want %d", i, call, len(l), int(n))
+					}
+				}
+				if want, ok := st["expect"].(map[string]any); ok {
+					if !subsetMatch(want, out, subst) {
+						got, _ := json.Marshal(out)
+						t.Fatalf("step %d (%s): got %s, want %v", i, call, got, want)
+					}
+				}
+			}
+		})
+	}
+	checkEmpty(t)
+}
+
+// subsetMatch reports whether every key of want equals got's (recursively
+// for objects; "$name" strings are resolved first).
+func subsetMatch(want any, got any, subst func(any) string) bool {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, wv := range w {
+			if !subsetMatch(wv, g[k], subst) {
+				return false
+			}
+		}
+		return true
+	case string:
+		return subst(w) == got
+	default:
+		a, _ := json.Marshal(w)
+		b, _ := json.Marshal(got)
+		return string(a) == string(b)
 	}
 }
