@@ -21,7 +21,7 @@ var allowed = map[string][]string{
 	"core/backup":               {"core/errs", "core/value", "core/kv", "core/redact"},
 	"core/session":              {"core/errs", "core/value", "core/kv"},
 	"core/state":                {"core/errs", "core/value", "core/kv"},
-	"core/engine":               {"core/errs", "core/value", "core/version", "core/config", "core/kv", "core/kv/pebblekv", "core/state", "core/session", "core/backup"},
+	"core/engine":               {"core/errs", "core/value", "core/version", "core/config", "core/kv", "core/kv/pebblekv", "core/state", "core/session", "core/backup", "core/redact"},
 	"scripting/api":             {"core/*"},
 	"scripting/lua":             {"core/*", "scripting/api"},
 	"scripting/js":              {"core/*", "scripting/api"},
