@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/redact"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/zeebo/blake3"
 )
@@ -66,11 +67,12 @@ func jsonModule() Module {
 	}}
 }
 
-// logFields turns a fields table into slog attributes.
+// logFields turns a fields table into slog attributes, with secrets
+// (api_key, password, provider keys, ...) masked.
 func logFields(m value.Map) []any {
 	out := make([]any, 0, 2*len(m))
 	for _, k := range value.SortedKeys(m) {
-		out = append(out, slog.Any(k, m[k]))
+		out = append(out, slog.Any(k, redact.Field(k, m[k])))
 	}
 	return out
 }

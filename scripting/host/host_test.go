@@ -307,3 +307,21 @@ func TestRunFileAndBadInput(t *testing.T) {
 		t.Fatalf("cycle: %v", err)
 	}
 }
+
+func TestLoggerRedactsSecrets(t *testing.T) {
+	var logs strings.Builder
+	eng, err := engine.New(&engine.Options{LogOutput: &logs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	h, _ := host.New(eng)
+	src := `Logger.warn("calling", {api_key = "abc", note = "sk-ant-api03-abcdefghijklmnop", user = "bob"})`
+	if _, err := h.Run(context.Background(), host.Request{Source: src}); err != nil {
+		t.Fatal(err)
+	}
+	out := logs.String()
+	if strings.Contains(out, "abc ") || strings.Contains(out, "sk-ant") || !strings.Contains(out, "user=bob") || !strings.Contains(out, "api_key=[REDACTED]") {
+		t.Fatalf("log not redacted: %s", out)
+	}
+}
