@@ -65,11 +65,12 @@ type Store struct {
 	kv   kv.Store
 	opts Options
 
-	mu     sync.Mutex // serializes writers
-	dirty  chan struct{}
-	stop   chan struct{}
-	done   chan struct{}
-	closed bool
+	mu        sync.Mutex             // serializes writers
+	schemaFns map[string][]Transform // custom transforms registered in this process
+	dirty     chan struct{}
+	stop      chan struct{}
+	done      chan struct{}
+	closed    bool
 }
 
 // New returns the state over a kv store. The caller must Close it before
