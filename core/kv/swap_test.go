@@ -158,3 +158,37 @@ func TestSwappableCheckpoint(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// A batch begun before a swap holds the swap until it ends, and commits to
+// the store it began on.
+func TestBatchSpansSwap(t *testing.T) {
+	old := kv.NewMemory()
+	w := kv.NewSwappable(old)
+	defer w.Close()
+	b := w.NewBatch()
+	b.Set([]byte("k"), []byte("v"))
+	swapped := make(chan error, 1)
+	go func() {
+		swapped <- w.Swap(0, func(o kv.Store) (kv.Store, error) {
+			v, err := o.Get([]byte("k"))
+			if err != nil || string(v) != "v" {
+				t.Errorf("old store at swap: %q %v", v, err)
+			}
+			return kv.NewMemory(), o.Close()
+		})
+	}()
+	select {
+	case err := <-swapped:
+		t.Fatalf("swap did not wait for the batch: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	if err := b.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	if err := <-swapped; err != nil {
+		t.Fatal(err)
+	}
+	if _, err := w.Get([]byte("k")); !errs.IsKind(err, errs.KindNotFound) {
+		t.Fatalf("new store: %v", err)
+	}
+}
