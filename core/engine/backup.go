@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -112,6 +113,10 @@ func (e *Engine) RestoreBackup(ctx context.Context, id string) (*backup.RestoreR
 	}
 
 	dataDir := e.cfg.Storage.DataDir
+	// Swap the real folder: exchanging a symlink would move the link.
+	if real, err := filepath.EvalSymlinks(dataDir); err == nil {
+		dataDir = real
+	}
 	fresh := pebblekv.FreshDir(dataDir)
 	rep, err := b.m.Restore(ctx, id, fresh) // removes fresh on failure
 	if err != nil {

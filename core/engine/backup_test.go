@@ -98,6 +98,31 @@ func TestRestoreWhileOpen(t *testing.T) {
 	}
 }
 
+func TestRestoreThroughSymlinkedDataDir(t *testing.T) {
+	base := t.TempDir()
+	real := filepath.Join(base, "real")
+	os.Mkdir(real, 0o700)
+	link := filepath.Join(base, "link")
+	if err := os.Symlink(real, link); err != nil {
+		t.Skip("no symlinks:", err)
+	}
+	e := newPebbleEngine(t, link)
+	e.State().Set(bctx, state.Global, "k", "before")
+	if _, err := e.Backups().Create(bctx, nil); err != nil {
+		t.Fatal(err)
+	}
+	e.State().Set(bctx, state.Global, "k", "after")
+	if _, err := e.RestoreBackup(bctx, "latest"); err != nil {
+		t.Fatal(err)
+	}
+	if get(t, e, "k") != "before" {
+		t.Fatal("restore")
+	}
+	if st, err := os.Lstat(link); err != nil || st.Mode()&os.ModeSymlink == 0 {
+		t.Fatal("the data folder symlink was replaced")
+	}
+}
+
 func TestFailedRestoreLeavesOriginal(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "data")
 	e := newPebbleEngine(t, dir)
