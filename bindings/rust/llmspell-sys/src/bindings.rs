@@ -20,6 +20,16 @@ pub struct llmspell_run {
 pub struct llmspell_error {
     _unused: [u8; 0],
 }
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llmspell_artifact_writer {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llmspell_artifact_reader {
+    _unused: [u8; 0],
+}
 pub const LLMSPELL_VERSION_MAJOR: i32 = 0;
 pub const LLMSPELL_VERSION_MINOR: i32 = 1;
 pub const LLMSPELL_VERSION_PATCH: i32 = 0;
@@ -110,4 +120,209 @@ extern "C" {
         output_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
+    #[doc = " llmspell_state_set stores a JSON value under key in scope. Storing JSON\n null deletes the key.\n Params: engine (in) a live engine;\n   scope (in) NUL-terminated scope, or NULL for \"global\";\n   key (in) NUL-terminated key; must not be NULL;\n   value_json, value_len (in) the value as UTF-8 JSON; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad scope, key or\n   JSON, value too large); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread; writers are serialized."]
+    pub fn llmspell_state_set(
+        engine: *mut llmspell_engine,
+        scope: *const ::core::ffi::c_char,
+        key: *const ::core::ffi::c_char,
+        value_json: *const ::core::ffi::c_char,
+        value_len: usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_get reads the JSON value of key in scope.\n Params: engine (in) a live engine;\n   scope (in) NUL-terminated scope, or NULL for \"global\";\n   key (in) NUL-terminated key; must not be NULL;\n   value_out (out) receives the JSON, or NULL when the key is absent; must\n     not be NULL;\n   value_len (out, optional) receives its length (0 when absent);\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK, also when the key is absent (*value_out == NULL);\n   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *value_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; readers never block."]
+    pub fn llmspell_state_get(
+        engine: *mut llmspell_engine,
+        scope: *const ::core::ffi::c_char,
+        key: *const ::core::ffi::c_char,
+        value_out: *mut *mut ::core::ffi::c_char,
+        value_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_delete removes key from scope.\n Params: engine (in) a live engine;\n   scope (in) NUL-terminated scope, or NULL for \"global\";\n   key (in) NUL-terminated key; must not be NULL;\n   existed_out (out, optional) receives 1 if the key existed, else 0;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK (deleting a missing key is not an error);\n   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_state_delete(
+        engine: *mut llmspell_engine,
+        scope: *const ::core::ffi::c_char,
+        key: *const ::core::ffi::c_char,
+        existed_out: *mut i32,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_exists reports whether key is set in scope.\n Params: engine (in) a live engine;\n   scope (in) NUL-terminated scope, or NULL for \"global\";\n   key (in) NUL-terminated key; must not be NULL;\n   exists_out (out) receives 1 or 0; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_state_exists(
+        engine: *mut llmspell_engine,
+        scope: *const ::core::ffi::c_char,
+        key: *const ::core::ffi::c_char,
+        exists_out: *mut i32,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_list returns the keys of scope, in byte order, as a JSON\n array of strings.\n Params: engine (in) a live engine;\n   scope (in) NUL-terminated scope, or NULL for \"global\";\n   prefix (in, optional) NUL-terminated key prefix, or NULL for all keys;\n   limit (in) maximum number of keys, 0 for no limit;\n   keys_out (out) receives the JSON array; must not be NULL;\n   keys_len (out, optional) receives its length;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *keys_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; the list is a consistent snapshot."]
+    pub fn llmspell_state_list(
+        engine: *mut llmspell_engine,
+        scope: *const ::core::ffi::c_char,
+        prefix: *const ::core::ffi::c_char,
+        limit: u32,
+        keys_out: *mut *mut ::core::ffi::c_char,
+        keys_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_compare_and_set sets key to new_json only if its current\n value equals expected_json (JSON equality: 1 equals 1.0; object key order\n does not matter). expected_json NULL (or \"null\") means \"only if absent\";\n new_json NULL (or \"null\") deletes.\n Params: engine (in) a live engine;\n   scope (in) NUL-terminated scope, or NULL for \"global\";\n   key (in) NUL-terminated key; must not be NULL;\n   expected_json, expected_len (in, optional) the expected value;\n   new_json, new_len (in, optional) the new value;\n   swapped_out (out) receives 1 if it wrote, 0 if the value differed;\n     must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK (whether or not it wrote);\n   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread; atomic against every other write."]
+    pub fn llmspell_state_compare_and_set(
+        engine: *mut llmspell_engine,
+        scope: *const ::core::ffi::c_char,
+        key: *const ::core::ffi::c_char,
+        expected_json: *const ::core::ffi::c_char,
+        expected_len: usize,
+        new_json: *const ::core::ffi::c_char,
+        new_len: usize,
+        swapped_out: *mut i32,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_transaction applies a list of writes atomically: all of\n them or none. ops_json is a JSON array of objects\n   {\"op\":\"set\",\"scope\":\"agent:a\",\"key\":\"k\",\"value\":<JSON>}\n   {\"op\":\"delete\",\"scope\":\"global\",\"key\":\"k\"}\n (\"scope\" may be omitted for global; \"op\" is lower case). Any invalid op\n fails the whole call before anything is written.\n Params: engine (in) a live engine;\n   ops_json, ops_len (in) the operations; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (the message names the\n   failing op's index); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread; other readers see all or none of the\n   writes."]
+    pub fn llmspell_state_transaction(
+        engine: *mut llmspell_engine,
+        ops_json: *const ::core::ffi::c_char,
+        ops_len: usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_create creates an active session.\n Params: engine (in) a live engine;\n   options_json, options_len (in, optional) a JSON object\n     {\"name\",\"description\",\"tags\":[...],\"parent\",\"metadata\":{...}}, all\n     optional; NULL/0 for none;\n   id_out (out) receives the new session id; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND\n   (unknown parent); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *id_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_create(
+        engine: *mut llmspell_engine,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        id_out: *mut *mut ::core::ffi::c_char,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_get returns a session record as JSON.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   json_out (out) receives the record; must not be NULL;\n   json_len (out, optional) may be NULL; err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_get(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_list returns the sessions matching a query, oldest first,\n as a JSON array of records.\n Params: engine (in) a live engine;\n   query_json, query_len (in, optional) {\"tags\":[...] (all must match),\n     \"status\",\"parent\",\"limit\",\"created_after\",\"created_before\" (RFC 3339)};\n     NULL/0 for all;\n   json_out (out) receives the array; must not be NULL;\n   json_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_list(
+        engine: *mut llmspell_engine,
+        query_json: *const ::core::ffi::c_char,
+        query_len: usize,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_transition moves a session to a new status: \"active\"\n (resume), \"suspended\", \"completed\", \"failed\" (with reason) or \"archived\".\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   status (in) the target status; must not be NULL;\n   reason (in, optional) kept for \"failed\"; may be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CONFLICT (not allowed from the current\n   status); LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT;\n   LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread; transitions are serialized."]
+    pub fn llmspell_session_transition(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        status: *const ::core::ffi::c_char,
+        reason: *const ::core::ffi::c_char,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_update_metadata merges a JSON object into a session's\n metadata; a null field removes it.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   fields_json, fields_len (in) a JSON object; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT;\n   LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_update_metadata(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        fields_json: *const ::core::ffi::c_char,
+        fields_len: usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_delete deletes a session and all its artifacts (content\n shared with other artifacts stays).\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_delete(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_store stores content in one call.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   options_json, options_len (in) as above; must not be NULL;\n   data, data_len (in) the content; data may be NULL when data_len is 0;\n   record_out (out, optional) receives the record JSON; may be NULL;\n   record_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND\n   (no session); LLMSPELL_ERR_CONFLICT (archived session);\n   LLMSPELL_ERR_LIMIT (session artifact count or byte limit);\n   LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *record_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_store(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        data: *const ::core::ffi::c_void,
+        data_len: usize,
+        record_out: *mut *mut ::core::ffi::c_char,
+        record_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_store_file stores a file's content, streaming it (the\n host is trusted with the path). The name defaults to the file's base name.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   path (in) NUL-terminated path; must not be NULL;\n   options_json, options_len (in) as above, \"name\" optional; must not be\n     NULL;\n   record_out (out, optional), record_len (out, optional), err (out,\n     optional).\n Returns: as llmspell_artifact_store; LLMSPELL_ERR_NOT_FOUND for a missing\n   file.\n Ownership: *record_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_store_file(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        path: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        record_out: *mut *mut ::core::ffi::c_char,
+        record_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_get returns an artifact's record and whole content.\n Use a reader for large content.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   sequence (in) the artifact's sequence number;\n   record_out (out, optional) receives the record JSON; may be NULL;\n   record_len (out, optional);\n   data_out (out) receives the content (NUL-terminated after data_len\n     bytes); must not be NULL;\n   data_len (out) receives its length; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE (also\n   an integrity failure: the content does not match its hash; no data is\n   returned then); LLMSPELL_ERR_CLOSED.\n Ownership: *record_out and *data_out are owned by the caller; free each\n   with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_get(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        sequence: u64,
+        record_out: *mut *mut ::core::ffi::c_char,
+        record_len: *mut usize,
+        data_out: *mut *mut ::core::ffi::c_void,
+        data_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_query returns matching artifact records as a JSON array.\n Params: engine (in) a live engine;\n   query_json, query_len (in, optional) {\"session_id\",\"type\",\n     \"name_pattern\" (glob),\"tags\":[...],\"min_size\",\"max_size\",\"limit\",\n     \"created_after\",\"created_before\"}; NULL/0 for all artifacts;\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_query(
+        engine: *mut llmspell_engine,
+        query_json: *const ::core::ffi::c_char,
+        query_len: usize,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_delete deletes an artifact; its content goes when no\n other artifact refers to it.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   sequence (in); err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_delete(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        sequence: u64,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_writer_new starts streaming an artifact into a session:\n write its content in pieces with llmspell_artifact_writer_write, then\n llmspell_artifact_writer_commit. Only one 1 MiB chunk is buffered.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   options_json, options_len (in) as above; must not be NULL;\n   out (out) receives the writer; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;\n   LLMSPELL_ERR_CONFLICT; LLMSPELL_ERR_CLOSED.\n Ownership: *out is owned by the caller; free with\n   llmspell_artifact_writer_free (which discards the content unless it was\n   committed). The writer keeps its engine alive until freed.\n Thread-safety: one writer must not be used from two threads at once;\n   different writers are independent."]
+    pub fn llmspell_artifact_writer_new(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        out: *mut *mut llmspell_artifact_writer,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_writer_write appends content.\n Params: writer (in) a live writer; data, data_len (in) the bytes; data may\n   be NULL when data_len is 0; err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_LIMIT (session byte limit: the writer is\n   then discarded); LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED (freed,\n   committed or discarded writer).\n Ownership: data is borrowed for the call.\n Thread-safety: see llmspell_artifact_writer_new."]
+    pub fn llmspell_artifact_writer_write(
+        writer: *mut llmspell_artifact_writer,
+        data: *const ::core::ffi::c_void,
+        data_len: usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_writer_commit finishes the artifact. The writer cannot\n be written after this, and must still be freed.\n Params: writer (in) a live writer;\n   record_out (out, optional) receives the record JSON; record_len (out,\n   optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_LIMIT; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *record_out is owned by the caller; free with llmspell_free.\n Thread-safety: see llmspell_artifact_writer_new."]
+    pub fn llmspell_artifact_writer_commit(
+        writer: *mut llmspell_artifact_writer,
+        record_out: *mut *mut ::core::ffi::c_char,
+        record_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_writer_free frees a writer, discarding its content if it\n was not committed.\n Params: writer (in) may be NULL.\n Returns: nothing. NULL, a stale handle or a second free is ignored.\n Ownership: writer is invalid afterwards.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_writer_free(writer: *mut llmspell_artifact_writer);
+    #[doc = " llmspell_artifact_reader_open starts streaming an artifact's content.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   sequence (in);\n   out (out) receives the reader; must not be NULL;\n   record_out (out, optional) receives the record JSON; record_len (out,\n   optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *out is owned by the caller; free with\n   llmspell_artifact_reader_free. *record_out: free with llmspell_free.\n Thread-safety: one reader must not be used from two threads at once."]
+    pub fn llmspell_artifact_reader_open(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        sequence: u64,
+        out: *mut *mut llmspell_artifact_reader,
+        record_out: *mut *mut ::core::ffi::c_char,
+        record_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_reader_read copies up to cap bytes of content into buf.\n Every chunk is verified before any of its bytes are returned; the whole\n content hash is checked before the end is reported.\n Params: reader (in) a live reader; buf (out) at least cap bytes; may be\n   NULL only when cap is 0;\n   cap (in) the buffer size;\n   n_out (out) receives the number of bytes copied; 0 means the end of the\n   content; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE (integrity failure: the bad\n   chunk's bytes are never returned); LLMSPELL_ERR_CLOSED.\n Ownership: buf stays the caller's.\n Thread-safety: see llmspell_artifact_reader_open."]
+    pub fn llmspell_artifact_reader_read(
+        reader: *mut llmspell_artifact_reader,
+        buf: *mut ::core::ffi::c_void,
+        cap: usize,
+        n_out: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_artifact_reader_free frees a reader.\n Params: reader (in) may be NULL.\n Returns: nothing. NULL, a stale handle or a second free is ignored.\n Ownership: reader is invalid afterwards.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_artifact_reader_free(reader: *mut llmspell_artifact_reader);
 }

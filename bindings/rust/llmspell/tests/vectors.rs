@@ -7,6 +7,8 @@ use std::time::Duration;
 use llmspell::{Engine, RunOptions};
 use serde_json::Value;
 
+mod common;
+
 fn vectors() -> Value {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../tests/vectors/run.json");
     let text =
@@ -109,6 +111,7 @@ fn check(case: &Value) -> Result<(), String> {
 
 #[test]
 fn shared_run_vectors() {
+    let _w = common::watchdog("shared_run_vectors", Duration::from_secs(120));
     let v = vectors();
     let cases = v["cases"].as_array().expect("cases");
     assert!(!cases.is_empty());
