@@ -38,6 +38,9 @@ func stateGet(c *Call, scope state.Scope, key string) (value.Value, error) {
 
 // stateSet writes through the run's transaction when one is open.
 func stateSet(c *Call, scope state.Scope, key string, v value.Value) error {
+	if err := requireData(v, c.Name); err != nil {
+		return err
+	}
 	if c.Run.Tx != nil {
 		return c.Run.Tx.Set(scope, key, v)
 	}

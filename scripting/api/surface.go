@@ -54,6 +54,9 @@ func jsonModule() Module {
 			if err != nil {
 				return nil, err
 			}
+			if err := requireData(c.Arg(0), "JSON.stringify"); err != nil {
+				return nil, err
+			}
 			indent := ""
 			if pretty, _ := opts["pretty"].(bool); pretty {
 				indent = "  "

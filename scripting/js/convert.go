@@ -27,6 +27,13 @@ const maxDepth = 200
 // objects maps of their own enumerable properties; functions and symbols
 // are errors; undefined is null.
 func (rt *Runtime) toValue(v goja.Value, depth int) (value.Value, error) {
+	return rt.toValueWith(v, depth, nil)
+}
+
+// toValueWith is toValue where wrap, when set, turns functions (at any
+// depth) into values, e.g. callables for API arguments, instead of failing
+// (at the top) or being skipped (as object properties).
+func (rt *Runtime) toValueWith(v goja.Value, depth int, wrap func(goja.Callable) value.Value) (value.Value, error) {
 	if v == nil || goja.IsUndefined(v) || goja.IsNull(v) {
 		return nil, nil
 	}
@@ -58,12 +65,15 @@ func (rt *Runtime) toValue(v goja.Value, depth int) (value.Value, error) {
 	}
 	switch obj.ClassName() {
 	case "Function":
+		if fn, ok := goja.AssertFunction(obj); ok && wrap != nil {
+			return wrap(fn), nil
+		}
 		return nil, errs.New(errs.KindInvalidArgument, "cannot convert a function to a JSON value")
 	case "Array":
 		n := int(obj.Get("length").ToInteger())
 		out := make(value.List, n)
 		for i := 0; i < n; i++ {
-			e, err := rt.toValue(obj.Get(strconv.Itoa(i)), depth+1)
+			e, err := rt.toValueWith(obj.Get(strconv.Itoa(i)), depth+1, wrap)
 			if err != nil {
 				return nil, err
 			}
@@ -84,16 +94,16 @@ func (rt *Runtime) toValue(v goja.Value, depth int) (value.Value, error) {
 			return append([]byte(nil), obj.Export().([]byte)...), nil
 		}
 	case "String", "Number", "Boolean":
-		return rt.toValue(obj.Export().(goja.Value), depth)
+		return rt.toValueWith(obj.Export().(goja.Value), depth, wrap)
 	}
 	keys := obj.Keys()
 	out := make(value.Map, len(keys))
 	for _, k := range keys {
 		pv := obj.Get(k)
-		if o, ok := pv.(*goja.Object); ok && o.ClassName() == "Function" {
-			continue // like JSON.stringify: methods are not data
+		if o, ok := pv.(*goja.Object); ok && o.ClassName() == "Function" && wrap == nil {
+			continue // in results, methods are not data
 		}
-		e, err := rt.toValue(pv, depth+1)
+		e, err := rt.toValueWith(pv, depth+1, wrap)
 		if err != nil {
 			return nil, err
 		}

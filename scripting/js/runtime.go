@@ -129,12 +129,9 @@ func (rt *Runtime) setFunc(o *goja.Object, f api.Function, fullName string) {
 func (rt *Runtime) bind(f api.Function, fullName string) func(goja.FunctionCall) goja.Value {
 	return func(call goja.FunctionCall) goja.Value {
 		args := make([]value.Value, len(call.Arguments))
+		wrap := func(fn goja.Callable) value.Value { return &callable{rt: rt, fn: fn, name: fullName} }
 		for i, a := range call.Arguments {
-			if fn, ok := goja.AssertFunction(a); ok {
-				args[i] = &callable{rt: rt, fn: fn, name: fullName}
-				continue
-			}
-			v, err := rt.toValue(a, 0)
+			v, err := rt.toValueWith(a, 0, wrap)
 			if err != nil {
 				rt.throw(errs.Wrap(errs.KindInvalidArgument, err, "%s: argument %d", fullName, i+1))
 			}

@@ -17,7 +17,11 @@ const maxDepth = 200
 // toValue converts a Lua value to a value.Value. Tables with keys 1..n
 // become lists, other tables maps (number keys become strings), the empty
 // table an empty map; functions, userdata and threads are errors.
-func toValue(lv lua.LValue, depth int) (value.Value, error) {
+func toValue(lv lua.LValue, depth int) (value.Value, error) { return toValueWith(lv, depth, nil) }
+
+// toValueWith is toValue where wrap, when set, turns functions (at any depth)
+// into values, e.g. callables for API arguments.
+func toValueWith(lv lua.LValue, depth int, wrap func(*lua.LFunction) value.Value) (value.Value, error) {
 	switch v := lv.(type) {
 	case *lua.LNilType:
 		return nil, nil
@@ -31,8 +35,11 @@ func toValue(lv lua.LValue, depth int) (value.Value, error) {
 		if depth >= maxDepth {
 			return nil, errs.New(errs.KindLimit, "table nested deeper than %d levels (or a cycle)", maxDepth)
 		}
-		return tableValue(v, depth)
+		return tableValue(v, depth, wrap)
 	case *lua.LFunction:
+		if wrap != nil {
+			return wrap(v), nil
+		}
 		return nil, errs.New(errs.KindInvalidArgument, "cannot convert a function to a JSON value")
 	}
 	return nil, errs.New(errs.KindInvalidArgument, "cannot convert a Lua %s to a JSON value", lv.Type().String())
@@ -50,14 +57,14 @@ func numberValue(f float64) value.Value {
 	return f
 }
 
-func tableValue(t *lua.LTable, depth int) (value.Value, error) {
+func tableValue(t *lua.LTable, depth int, wrap func(*lua.LFunction) value.Value) (value.Value, error) {
 	n := t.MaxN()
 	count := 0
 	t.ForEach(func(lua.LValue, lua.LValue) { count++ })
 	if n > 0 && count == n {
 		out := make(value.List, n)
 		for i := 1; i <= n; i++ {
-			v, err := toValue(t.RawGetInt(i), depth+1)
+			v, err := toValueWith(t.RawGetInt(i), depth+1, wrap)
 			if err != nil {
 				return nil, err
 			}
@@ -81,7 +88,7 @@ func tableValue(t *lua.LTable, depth int) (value.Value, error) {
 			firstErr = errs.New(errs.KindInvalidArgument, "cannot convert a table with a %s key to a JSON value", k.Type().String())
 			return
 		}
-		v, err := toValue(lv, depth+1)
+		v, err := toValueWith(lv, depth+1, wrap)
 		if err != nil {
 			firstErr = err
 			return

@@ -163,12 +163,9 @@ func (rt *Runtime) bind(f api.Function, fullName string, self *lua.LTable) lua.L
 			first = 2
 		}
 		args := make([]value.Value, 0, top-first+1)
+		wrap := func(fn *lua.LFunction) value.Value { return &callable{rt: rt, fn: fn, name: fullName} }
 		for i := first; i <= top; i++ {
-			if fn, ok := L.Get(i).(*lua.LFunction); ok {
-				args = append(args, &callable{rt: rt, fn: fn, name: fullName})
-				continue
-			}
-			v, err := toValue(L.Get(i), 0)
+			v, err := toValueWith(L.Get(i), 0, wrap)
 			if err != nil {
 				rt.raise(errs.Wrap(errs.KindInvalidArgument, err, "%s: argument %d", fullName, i-first+1))
 			}
