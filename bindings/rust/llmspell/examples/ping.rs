@@ -42,11 +42,12 @@ fn main() -> Result<(), llmspell::Error> {
         black_box(engine.run(Lang::Js, "return 1", &opts).expect("js"));
     });
 
-    let report = serde_json::json!({
-        "ping_ns": (ping_ns * 10.0).round() / 10.0,
-        "run_lua_us": (run_lua_ns / 100.0).round() / 10.0,
-        "run_js_us": (run_js_ns / 100.0).round() / 10.0,
-    });
-    println!("{report}");
+    // One line of JSON, keys in a fixed order.
+    println!(
+        "{{\"ping_ns\":{:.1},\"run_lua_us\":{:.2},\"run_js_us\":{:.2}}}",
+        ping_ns,
+        run_lua_ns / 1000.0,
+        run_js_ns / 1000.0
+    );
     Ok(())
 }
