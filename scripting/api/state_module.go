@@ -203,5 +203,5 @@ func stateModule() Module {
 		fn("tool_get", scoped(state.ScopeTool, false)),
 		fn("workflow_set", scoped(state.ScopeWorkflow, true)),
 		fn("workflow_get", scoped(state.ScopeWorkflow, false)),
-	}, backupFunctions()...)}
+	}, append(backupFunctions(), migrationFunctions()...)...)}
 }
