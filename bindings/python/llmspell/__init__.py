@@ -16,6 +16,8 @@ without ``exec()`` after importing this package.
 
 from .engine import Engine, RunResult, RunToken, abi_version, version, version_number
 from .state import State, Transaction
+from .sessions import Sessions
+from .artifacts import Artifact, ArtifactReader, Artifacts, ArtifactWriter
 from .errors import (
     STATUS_CODES,
     CancelledError,
@@ -42,6 +44,11 @@ __all__ = [
     "RunToken",
     "State",
     "Transaction",
+    "Sessions",
+    "Artifacts",
+    "Artifact",
+    "ArtifactWriter",
+    "ArtifactReader",
     "version",
     "version_number",
     "abi_version",

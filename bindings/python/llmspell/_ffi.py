@@ -29,7 +29,7 @@ import ctypes.util
 import json
 import os
 import sys
-from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_uint32, c_void_p
+from ctypes import POINTER, byref, c_char, c_char_p, c_int32, c_size_t, c_uint32, c_uint64, c_void_p
 from typing import Any, Callable, List, Optional, Sequence, Tuple
 
 from .errors import LlmspellError, error_class
@@ -59,9 +59,19 @@ class _Error(ctypes.Structure):
     """Opaque ``llmspell_error``."""
 
 
+class _ArtifactWriter(ctypes.Structure):
+    """Opaque ``llmspell_artifact_writer``."""
+
+
+class _ArtifactReader(ctypes.Structure):
+    """Opaque ``llmspell_artifact_reader``."""
+
+
 EngineP = POINTER(_Engine)
 RunP = POINTER(_Run)
 ErrorP = POINTER(_Error)
+WriterP = POINTER(_ArtifactWriter)
+ReaderP = POINTER(_ArtifactReader)
 #: ``char *`` owned by the caller (freed with ``llmspell_free``).
 BufP = POINTER(c_char)
 status_t = c_int32
@@ -336,6 +346,151 @@ llmspell_state_transaction = _fn(
     _check,
 )
 
+# --- sessions -------------------------------------------------------------
+
+llmspell_session_create = _fn(
+    "llmspell_session_create",
+    [EngineP, c_char_p, c_size_t, POINTER(BufP), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_session_get = _fn(
+    "llmspell_session_get",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_session_list = _fn(
+    "llmspell_session_list",
+    [EngineP, c_char_p, c_size_t, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_session_transition = _fn(
+    "llmspell_session_transition",
+    [EngineP, c_char_p, c_char_p, c_char_p, POINTER(ErrorP)],  # id, status, reason (optional)
+    status_t,
+    _check,
+)
+llmspell_session_update_metadata = _fn(
+    "llmspell_session_update_metadata",
+    [EngineP, c_char_p, c_char_p, c_size_t, POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_session_delete = _fn(
+    "llmspell_session_delete", [EngineP, c_char_p, POINTER(ErrorP)], status_t, _check
+)
+
+# --- artifacts ------------------------------------------------------------
+
+llmspell_artifact_store = _fn(
+    "llmspell_artifact_store",
+    [
+        EngineP,
+        c_char_p,  # session_id
+        c_char_p, c_size_t,  # options_json, options_len
+        c_void_p, c_size_t,  # data, data_len
+        POINTER(BufP), POINTER(c_size_t),  # record_out, record_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_artifact_store_file = _fn(
+    "llmspell_artifact_store_file",
+    [
+        EngineP,
+        c_char_p,  # session_id
+        c_char_p,  # path
+        c_char_p, c_size_t,  # options_json, options_len
+        POINTER(BufP), POINTER(c_size_t),  # record_out, record_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_artifact_get = _fn(
+    "llmspell_artifact_get",
+    [
+        EngineP,
+        c_char_p,  # session_id
+        c_uint64,  # sequence
+        POINTER(BufP), POINTER(c_size_t),  # record_out, record_len
+        POINTER(c_void_p), POINTER(c_size_t),  # data_out, data_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_artifact_query = _fn(
+    "llmspell_artifact_query",
+    [EngineP, c_char_p, c_size_t, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_artifact_delete = _fn(
+    "llmspell_artifact_delete", [EngineP, c_char_p, c_uint64, POINTER(ErrorP)], status_t, _check
+)
+llmspell_artifact_writer_new = _fn(
+    "llmspell_artifact_writer_new",
+    [EngineP, c_char_p, c_char_p, c_size_t, POINTER(WriterP), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_artifact_writer_write = _fn(
+    "llmspell_artifact_writer_write",
+    [WriterP, c_void_p, c_size_t, POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_artifact_writer_commit = _fn(
+    "llmspell_artifact_writer_commit",
+    [WriterP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_artifact_writer_free = _fn("llmspell_artifact_writer_free", [WriterP], None)
+llmspell_artifact_reader_open = _fn(
+    "llmspell_artifact_reader_open",
+    [
+        EngineP,
+        c_char_p,  # session_id
+        c_uint64,  # sequence
+        POINTER(ReaderP),  # out
+        POINTER(BufP), POINTER(c_size_t),  # record_out, record_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_artifact_reader_read = _fn(
+    "llmspell_artifact_reader_read",
+    [ReaderP, c_void_p, c_size_t, POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_artifact_reader_free = _fn("llmspell_artifact_reader_free", [ReaderP], None)
+
+
+def take_bytes(buf: Any, length: c_size_t) -> Optional[bytes]:
+    """Copy an owned ``void *`` buffer of ``length`` bytes, then ``llmspell_free`` it.
+
+    Args:
+        buf: a ``c_void_p`` filled in by the library (may be NULL).
+        length: its length out-parameter.
+
+    Returns:
+        The bytes, or None when ``buf`` is NULL.
+    """
+    if not buf:
+        return None
+    try:
+        return ctypes.string_at(buf, length.value)
+    finally:
+        llmspell_free(buf)
+
+
 __all__ = [
     "ABI_VERSION",
     "LIBRARY_PATH",
@@ -343,8 +498,11 @@ __all__ = [
     "RunP",
     "ErrorP",
     "BufP",
+    "WriterP",
+    "ReaderP",
     "byref",
     "error_from",
     "status_name",
     "take_string",
+    "take_bytes",
 ]

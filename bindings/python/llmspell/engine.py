@@ -21,6 +21,8 @@ from typing import Any, Dict, List, Optional, Union
 
 from . import _ffi
 from .errors import ClosedError, InvalidArgumentError, LlmspellError
+from .artifacts import Artifacts
+from .sessions import Sessions
 from .state import State
 
 __all__ = ["Engine", "RunToken", "RunResult", "version", "version_number", "abi_version"]
@@ -270,6 +272,37 @@ class Engine:
             A :class:`~llmspell.State` bound to this engine.
         """
         return State(self)
+
+    @property
+    def sessions(self) -> Sessions:
+        """The engine's sessions, as a :class:`~llmspell.Sessions`.
+
+        Wraps ``llmspell_session_create``, ``llmspell_session_get``,
+        ``llmspell_session_list``, ``llmspell_session_transition``,
+        ``llmspell_session_update_metadata`` and ``llmspell_session_delete``.
+        They are the sessions spells see through their ``Session`` global.
+        The object keeps this engine alive; its methods raise
+        :class:`~llmspell.errors.ClosedError` once the engine is closed.
+
+        Returns:
+            A :class:`~llmspell.Sessions` bound to this engine.
+        """
+        return Sessions(self)
+
+    @property
+    def artifacts(self) -> Artifacts:
+        """The engine's artifacts, as an :class:`~llmspell.Artifacts`.
+
+        Wraps the ``llmspell_artifact_*`` functions, including the
+        streaming writers and readers. They are the artifacts spells see
+        through their ``Artifact`` global. The object keeps this engine
+        alive; its methods raise :class:`~llmspell.errors.ClosedError` once
+        the engine is closed (open writers and readers go on working).
+
+        Returns:
+            An :class:`~llmspell.Artifacts` bound to this engine.
+        """
+        return Artifacts(self)
 
     def ping(self) -> None:
         """Check that the engine is live and not poisoned; does nothing else.
