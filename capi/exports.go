@@ -422,7 +422,7 @@ func llmspell_engine_run(e *C.llmspell_engine, lang *C.char, source *C.char, sou
 		}
 		ctx = rr.ctx
 	}
-	res, runErr := ref.host.Run(ctx, req)
+	res, runErr := runOnGoroutine(ctx, ref, req)
 	if outputOut != nil && res != nil {
 		setOut(outputOut, outputLen, res.Output)
 	}
@@ -439,4 +439,35 @@ func llmspell_engine_run(e *C.llmspell_engine, lang *C.char, source *C.char, sou
 	}
 	setOut(resultOut, resultLen, data)
 	return status(errOut, nil)
+}
+
+// runOnGoroutine runs a script on a goroutine the library starts, while the
+// calling (C-created) thread waits on a channel. Script code must not spin
+// on the caller's thread: a tight JS loop has no stack checks, so only
+// asynchronous preemption (SIGURG) can stop it, and the Go runtime can lose
+// that signal on a thread that entered Go through a cgo callback; the next
+// garbage collection then waits for that thread forever and the timeout
+// never fires. Goroutines of our own get preempted normally. A panic in the
+// run is re-raised here, so the export's recover sees it.
+func runOnGoroutine(ctx context.Context, ref *engineRef, req host.Request) (*host.Result, error) {
+	type outcome struct {
+		res   *host.Result
+		err   error
+		panic any
+	}
+	done := make(chan outcome, 1)
+	go func() {
+		defer func() {
+			if p := recover(); p != nil {
+				done <- outcome{panic: p}
+			}
+		}()
+		res, err := ref.host.Run(ctx, req)
+		done <- outcome{res: res, err: err}
+	}()
+	out := <-done
+	if out.panic != nil {
+		panic(out.panic)
+	}
+	return out.res, out.err
 }
