@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import builtins
 import io
-import json
 import os
 import threading
 from ctypes import c_char, c_size_t, c_void_p
