@@ -328,3 +328,52 @@ func tReaderReadAll(r uintptr, bufSize int) ([]byte, tResult) {
 }
 
 func tReaderFree(r uintptr) { llmspell_artifact_reader_free(C.ls_reader_ptr(C.uintptr_t(r))) }
+
+// tAdmin calls the migration and backup exports: args are (string) inputs
+// in the order of the C signature; "\x00nil" passes NULL.
+func tAdmin(eng uintptr, call string, args ...string) (string, tResult) {
+	e := C.ls_engine_ptr(C.uintptr_t(eng))
+	cs := make([]*C.char, len(args))
+	for i, a := range args {
+		if a != "\x00nil" {
+			cs[i] = C.CString(a)
+			defer C.free(unsafe.Pointer(cs[i]))
+		}
+	}
+	arg := func(i int) (*C.char, C.size_t) {
+		if i < len(cs) && cs[i] != nil {
+			return cs[i], C.size_t(len(args[i]))
+		}
+		return nil, 0
+	}
+	var out *C.char
+	var n C.size_t
+	var errp *C.llmspell_error
+	var st C.llmspell_status
+	a0, l0 := arg(0)
+	a1, l1 := arg(1)
+	switch call {
+	case "register_schema":
+		st = llmspell_state_register_schema(e, a0, l0, &errp)
+	case "migrate":
+		st = llmspell_state_migrate(e, a0, a1, l1, &out, &n, &errp)
+	case "migration_status":
+		st = llmspell_state_migration_status(e, &out, &n, &errp)
+	case "backup_create":
+		st = llmspell_backup_create(e, a0, l0, &out, &n, &errp)
+	case "backup_list":
+		st = llmspell_backup_list(e, &out, &n, &errp)
+	case "backup_validate":
+		st = llmspell_backup_validate(e, a0, &out, &n, &errp)
+	case "backup_restore":
+		st = llmspell_backup_restore(e, a0, &out, &n, &errp)
+	case "backup_cleanup":
+		st = llmspell_backup_cleanup(e, a0, l0, &out, &n, &errp)
+	}
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(n))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}

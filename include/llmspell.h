@@ -843,6 +843,162 @@ llmspell_status llmspell_artifact_reader_read(llmspell_artifact_reader *reader, 
  */
 void llmspell_artifact_reader_free(llmspell_artifact_reader *reader);
 
+/* ------------------------------------------------------------------------ */
+/* Schema migrations                                                        */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_state_register_schema records a schema version of state values
+ * and the transforms from the previous registered version:
+ *   {"version":"1.1.0","fields":{...},"scopes":["user:*"],
+ *    "migrations":[{"op":"rename","from":"name","to":"full_name"},
+ *                  {"op":"copy","from":"a","to":"b"},
+ *                  {"op":"default","field":"tier","value":"free"},
+ *                  {"op":"remove","field":"legacy"},
+ *                  {"op":"convert","field":"age","to":"integer"}]}
+ * ("custom" transforms need a script function and exist only in scripts.)
+ * Params: engine (in) a live engine;
+ *   schema_json, schema_len (in) the schema; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad version, unknown
+ *   op, missing field, bad scope pattern); LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_state_register_schema(llmspell_engine *engine, const char *schema_json,
+                                               size_t schema_len, llmspell_error **err);
+
+/*
+ * llmspell_state_migrate brings every matching state value to schema
+ * version target, chaining the registered versions in between, in atomic
+ * batches that record progress (an interrupted migration resumes when run
+ * again). Unless options say "backup":false or "dry_run":true, a backup is
+ * taken first. Writers wait while it runs.
+ * options_json: {"dry_run":false,"batch_size":500,"backup":true}.
+ * The report: {"from","to","steps":[...],"items_migrated","items_scanned",
+ *  "duration_ms","warnings":[...],"dry_run","resumed","backup_id"}.
+ * Params: engine (in) a live engine; target (in) NUL-terminated version;
+ *   options_json, options_len (in, optional) NULL/0 for defaults;
+ *   report_out (out, optional) receives the report JSON; report_len (out,
+ *   optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (target not registered);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT (downgrade, bad version);
+ *   LLMSPELL_ERR_CONFLICT (another migration is under way);
+ *   LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: *report_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_state_migrate(llmspell_engine *engine, const char *target,
+                                       const char *options_json, size_t options_len,
+                                       char **report_out, size_t *report_len,
+                                       llmspell_error **err);
+
+/*
+ * llmspell_state_migration_status describes the schema state as JSON:
+ * {"current":version|null,"in_progress":bool,"versions":[...],
+ *  "from"?,"to"?,"items_migrated"?}.
+ * Params: engine (in) a live engine; json_out (out) must not be NULL;
+ *   json_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_state_migration_status(llmspell_engine *engine, char **json_out,
+                                                size_t *json_len, llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Backups                                                                  */
+/* ------------------------------------------------------------------------ */
+/*
+ * Backups of the whole engine store (state, sessions, artifacts), taken from
+ * pebble checkpoints, compressed, checksummed with BLAKE3, kept in the
+ * backup folder (config backup.dir; default <data_dir>.backups) and pruned
+ * by backup.max_count and backup.max_age_days. A backup id may be "latest".
+ * A backup summary is {"id","created_at","kind":"full"|"incremental",
+ * "parent","label","files","total_bytes","stored_bytes","key_count",
+ * "duration_ms",...}.
+ */
+
+/*
+ * llmspell_backup_create takes a backup.
+ * Params: engine (in) a live engine;
+ *   options_json, options_len (in, optional) {"incremental":false,
+ *     "label":"..."}; NULL/0 for a full backup;
+ *   summary_out (out, optional) receives the summary JSON; summary_len
+ *   (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *summary_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; writes continue during a backup.
+ */
+llmspell_status llmspell_backup_create(llmspell_engine *engine, const char *options_json,
+                                       size_t options_len, char **summary_out,
+                                       size_t *summary_len, llmspell_error **err);
+
+/*
+ * llmspell_backup_list returns the backup summaries, newest first, as a
+ * JSON array.
+ * Params: engine (in) a live engine; json_out (out) must not be NULL;
+ *   json_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_backup_list(llmspell_engine *engine, char **json_out, size_t *json_len,
+                                     llmspell_error **err);
+
+/*
+ * llmspell_backup_validate re-hashes every file of a backup (and of the
+ * backups it builds on).
+ * Params: engine (in) a live engine; id (in) NUL-terminated id or "latest";
+ *   report_out (out, optional) receives {"id","valid":true,...};
+ *   report_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK when valid; LLMSPELL_ERR_STORAGE when corrupt (the
+ *   message and details name the file); LLMSPELL_ERR_NOT_FOUND;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *report_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_backup_validate(llmspell_engine *engine, const char *id,
+                                         char **report_out, size_t *report_len,
+                                         llmspell_error **err);
+
+/*
+ * llmspell_backup_restore replaces the engine's whole store with a backup
+ * while the engine stays open: the backup is restored into a fresh folder
+ * and checked there, then swapped in atomically; a failed restore leaves the
+ * store as it was. Calls that arrive during the swap wait for it.
+ * Params: engine (in) a live engine; id (in) NUL-terminated id or "latest";
+ *   report_out (out, optional) receives {"id","key_count","files","bytes",
+ *   "duration_ms"}; report_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE
+ *   (corrupt backup, I/O); LLMSPELL_ERR_CLOSED.
+ * Ownership: *report_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; restores run one at a time.
+ */
+llmspell_status llmspell_backup_restore(llmspell_engine *engine, const char *id,
+                                        char **report_out, size_t *report_len,
+                                        llmspell_error **err);
+
+/*
+ * llmspell_backup_cleanup prunes backups: keeps the newest max_count, drops
+ * those older than max_age_days, never drops one a kept backup builds on.
+ * Params: engine (in) a live engine;
+ *   options_json, options_len (in, optional) {"dry_run":false,
+ *     "max_count":n,"max_age_days":n} overriding the config (a negative
+ *     value: no limit); NULL/0 for the config's;
+ *   report_out (out, optional) receives {"kept":[...],"removed":[...]};
+ *   report_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *report_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_backup_cleanup(llmspell_engine *engine, const char *options_json,
+                                        size_t options_len, char **report_out,
+                                        size_t *report_len, llmspell_error **err);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,9 +1,7 @@
 package api
 
 import (
-	"context"
-
-	"github.com/llmspell/llmspell-go/core/backup"
+	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
@@ -84,30 +82,23 @@ func migrationFunctions() []Function {
 			if err != nil {
 				return nil, err
 			}
-			mo := &state.MigrateOptions{}
+			mo := engine.MigrateOptions{}
 			mo.DryRun, _ = opts["dry_run"].(bool)
 			if n, ok := opts["batch_size"].(int64); ok {
 				mo.BatchSize = int(n)
 			}
-			// A backup is taken before a migration writes anything, unless
-			// the spell says backup = false.
-			var backupID value.Value
-			if want, _ := opts["backup"].(bool); want || opts["backup"] == nil {
-				mo.Before = func(ctx context.Context) error {
-					m, err := c.Engine().Backups().Create(ctx, &backup.CreateOptions{Label: "before migration to " + target})
-					if err != nil {
-						return err
-					}
-					backupID = m.ID
-					return nil
-				}
+			if b, ok := opts["backup"].(bool); ok && !b {
+				mo.SkipBackup = true
 			}
-			rep, err := c.Engine().State().Migrate(c.Ctx(), target, mo)
+			rep, backupID, err := c.Engine().Migrate(c.Ctx(), target, mo)
 			if err != nil {
 				return nil, err
 			}
 			out := rep.Map()
-			out["backup_id"] = backupID
+			out["backup_id"] = nil
+			if backupID != "" {
+				out["backup_id"] = backupID
+			}
 			return out, nil
 		}),
 		fn("get_migration_status", func(c *Call) (value.Value, error) {
