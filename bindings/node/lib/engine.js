@@ -1,7 +1,7 @@
 'use strict';
 
 const native = require('./native');
-const { kHandle, kState } = require('./symbols');
+const { kHandle, kState, kSessions, kArtifacts } = require('./symbols');
 const { configJson } = require('./options');
 
 /**
@@ -43,6 +43,39 @@ class Engine {
       Object.defineProperty(this, kState, { value: s });
     }
     return s;
+  }
+
+  /**
+   * sessions are the engine's sessions (a Sessions: create, get, list,
+   * transition, suspend, resume, complete, fail, archive, updateMetadata,
+   * delete), the same sessions spells see through their Session global.
+   * Synchronous; throws LlmspellError "closed" once the engine is closed.
+   * @type {Sessions}
+   */
+  get sessions() {
+    let s = this[kSessions];
+    if (s === undefined) {
+      const Sessions = require('./sessions');
+      s = new Sessions(this);
+      Object.defineProperty(this, kSessions, { value: s });
+    }
+    return s;
+  }
+
+  /**
+   * artifacts are the engine's artifacts (an Artifacts: store, storeFile,
+   * get, query, delete, createWriteStream, createReadStream), the same
+   * artifacts spells see through their Artifact global.
+   * @type {Artifacts}
+   */
+  get artifacts() {
+    let a = this[kArtifacts];
+    if (a === undefined) {
+      const Artifacts = require('./artifacts');
+      a = new Artifacts(this);
+      Object.defineProperty(this, kArtifacts, { value: a });
+    }
+    return a;
   }
 }
 

@@ -5,6 +5,9 @@ const native = require('./native');
 const Engine = require('./engine');
 const RunToken = require('./run-token');
 const State = require('./state');
+const Sessions = require('./sessions');
+const Artifacts = require('./artifacts');
+const { ArtifactWriteStream, ArtifactReadStream } = require('./artifact-streams');
 const { LlmspellError } = require('./errors');
 
 /** version returns the loaded library's version, e.g. "0.1.0" (llmspell_version). */
@@ -21,6 +24,10 @@ module.exports = {
   Engine,
   RunToken,
   State,
+  Sessions,
+  Artifacts,
+  ArtifactWriteStream,
+  ArtifactReadStream,
   LlmspellError,
   version,
   abiVersion,

@@ -9,4 +9,8 @@ const kHandle = Symbol('llmspell.handle');
 const kEngine = Symbol('llmspell.engine');
 const kState = Symbol('llmspell.state');
 
-module.exports = { kHandle, kEngine, kState };
+// kSessions and kArtifacts cache an Engine's Sessions and Artifacts objects.
+const kSessions = Symbol('llmspell.sessions');
+const kArtifacts = Symbol('llmspell.artifacts');
+
+module.exports = { kHandle, kEngine, kState, kSessions, kArtifacts };

@@ -70,7 +70,25 @@
   X(state_exists)                                                              \
   X(state_list)                                                                \
   X(state_compare_and_set)                                                     \
-  X(state_transaction)
+  X(state_transaction)                                                         \
+  X(session_create)                                                            \
+  X(session_get)                                                               \
+  X(session_list)                                                              \
+  X(session_transition)                                                        \
+  X(session_update_metadata)                                                   \
+  X(session_delete)                                                            \
+  X(artifact_store)                                                            \
+  X(artifact_store_file)                                                       \
+  X(artifact_get)                                                              \
+  X(artifact_query)                                                            \
+  X(artifact_delete)                                                           \
+  X(artifact_writer_new)                                                       \
+  X(artifact_writer_write)                                                     \
+  X(artifact_writer_commit)                                                    \
+  X(artifact_writer_free)                                                      \
+  X(artifact_reader_open)                                                      \
+  X(artifact_reader_read)                                                      \
+  X(artifact_reader_free)
 
 static struct {
 #define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
@@ -91,7 +109,7 @@ typedef struct {
   napi_ref error_factory; /* (status, code, message, detailsJson, output) */
 } env_data;
 
-enum { KIND_ENGINE = 1, KIND_RUN = 2 };
+enum { KIND_ENGINE = 1, KIND_RUN = 2, KIND_WRITER = 3, KIND_READER = 4 };
 
 /* handle wraps one library handle. ptr is NULL once closed. */
 typedef struct {
@@ -101,6 +119,26 @@ typedef struct {
 
 static const napi_type_tag engine_tag = {0x6c6c6d7370656c6cULL, 0x656e67696e650001ULL};
 static const napi_type_tag run_tag = {0x6c6c6d7370656c6cULL, 0x72756e746f6b0001ULL};
+static const napi_type_tag writer_tag = {0x6c6c6d7370656c6cULL, 0x6172747772740001ULL};
+static const napi_type_tag reader_tag = {0x6c6c6d7370656c6cULL, 0x6172747264720001ULL};
+
+static const napi_type_tag *kind_tag(int kind) {
+  switch (kind) {
+  case KIND_ENGINE: return &engine_tag;
+  case KIND_RUN: return &run_tag;
+  case KIND_WRITER: return &writer_tag;
+  default: return &reader_tag;
+  }
+}
+
+static const char *kind_name(int kind) {
+  switch (kind) {
+  case KIND_ENGINE: return "engine";
+  case KIND_RUN: return "run token";
+  case KIND_WRITER: return "artifact writer";
+  default: return "artifact reader";
+  }
+}
 
 #define NAPI_OK_OR_NULL(call)                                                  \
   do {                                                                         \
@@ -159,9 +197,10 @@ static void throw_status(napi_env env, llmspell_status status, llmspell_error *e
 }
 
 static void throw_closed(napi_env env, int kind) {
-  const char *msg = kind == KIND_ENGINE ? "closed: engine is closed" : "closed: run token is closed";
-  char details[128];
-  snprintf(details, sizeof details, "{\"kind\":\"closed\",\"message\":\"%s\"}", msg);
+  char msg[64], details[160];
+  snprintf(msg, sizeof msg, "closed: %s is closed", kind_name(kind));
+  snprintf(details, sizeof details, "{\"kind\":\"closed\",\"message\":\"%s is closed\"}",
+           kind_name(kind));
   napi_value e = make_error(env, LLMSPELL_ERR_CLOSED, msg, details, NULL, 0);
   if (e != NULL) napi_throw(env, e);
 }
@@ -173,11 +212,12 @@ static handle *get_handle(napi_env env, napi_value v, int kind, int live) {
   bool ok = false;
   handle *h = NULL;
   if (napi_typeof(env, v, &t) != napi_ok || t != napi_external ||
-      napi_check_object_type_tag(env, v, kind == KIND_ENGINE ? &engine_tag : &run_tag, &ok) !=
-          napi_ok ||
-      !ok || napi_get_value_external(env, v, (void **)&h) != napi_ok || h == NULL) {
-    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE",
-                          kind == KIND_ENGINE ? "expected an engine handle" : "expected a run token handle");
+      napi_check_object_type_tag(env, v, kind_tag(kind), &ok) != napi_ok || !ok ||
+      napi_get_value_external(env, v, (void **)&h) != napi_ok || h == NULL) {
+    char msg[64];
+    snprintf(msg, sizeof msg, "expected an %s handle", kind_name(kind));
+    if (kind == KIND_RUN) snprintf(msg, sizeof msg, "expected a run token handle");
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
     return NULL;
   }
   if (live && h->ptr == NULL) {
@@ -187,14 +227,25 @@ static handle *get_handle(napi_env env, napi_value v, int kind, int live) {
   return h;
 }
 
+/* handle_release frees the library object behind h (once) and marks h
+ * closed. */
+static void handle_release(handle *h) {
+  void *p = h->ptr;
+  h->ptr = NULL;
+  if (p == NULL) return;
+  switch (h->kind) {
+  case KIND_ENGINE: L.engine_free(p); break;
+  case KIND_RUN: L.run_free(p); break;
+  case KIND_WRITER: L.artifact_writer_free(p); break;
+  default: L.artifact_reader_free(p); break;
+  }
+}
+
 static void handle_finalize(napi_env env, void *data, void *hint) {
   handle *h = data;
   (void)env;
   (void)hint;
-  if (h->ptr != NULL) {
-    if (h->kind == KIND_ENGINE) L.engine_free(h->ptr);
-    else L.run_free(h->ptr);
-  }
+  if (h->ptr != NULL) handle_release(h);
   free(h);
 }
 
@@ -211,7 +262,7 @@ static napi_value new_handle(napi_env env, void *ptr, int kind) {
     free(h);
     return NULL;
   }
-  if (napi_type_tag_object(env, v, kind == KIND_ENGINE ? &engine_tag : &run_tag) != napi_ok)
+  if (napi_type_tag_object(env, v, kind_tag(kind)) != napi_ok)
     return NULL; /* the finalizer frees h and the handle */
   return v;
 }
@@ -1078,6 +1129,517 @@ static napi_value js_state_transaction(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Sessions and artifacts                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* Like the state calls, these run on the calling thread: each is one store
+ * read or write (the streaming calls move at most one chunk, bounded by the
+ * JS layer). lib/session-args.js checks the argument types and builds the
+ * JSON; these functions check again so that a wrong type throws a
+ * TypeError and never crashes. Artifact writers and readers are externals
+ * of their own kinds; a GC finalizer frees one that was never freed (which
+ * discards an uncommitted writer). */
+
+/* take_text turns an owned library buffer into a JS string (dflt when the
+ * buffer is NULL) and frees it. */
+static napi_value take_text(napi_env env, char *out, size_t len, const char *dflt) {
+  napi_value r = NULL;
+  if (out == NULL) {
+    napi_create_string_utf8(env, dflt, NAPI_AUTO_LENGTH, &r);
+    return r;
+  }
+  napi_create_string_utf8(env, out, len, &r);
+  L.free(out);
+  return r;
+}
+
+/* data_arg holds content to store: a pointer into a Uint8Array (borrowed
+ * for the synchronous call) or a malloc'd copy of a string's UTF-8. */
+typedef struct {
+  const void *p;
+  size_t len;
+  char *owned;
+} data_arg;
+
+static int get_data(napi_env env, napi_value v, const char *what, data_arg *d) {
+  napi_valuetype t;
+  bool is_ta = false;
+  d->p = NULL;
+  d->len = 0;
+  d->owned = NULL;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t == napi_string) {
+    if (!get_bytes(env, v, 0, what, &d->owned, &d->len)) return 0;
+    d->p = d->owned;
+    return 1;
+  }
+  if (t == napi_object && napi_is_typedarray(env, v, &is_ta) == napi_ok && is_ta) {
+    napi_typedarray_type tt;
+    size_t n;
+    void *data;
+    if (napi_get_typedarray_info(env, v, &tt, &n, &data, NULL, NULL) != napi_ok) return 0;
+    if (tt == napi_uint8_array) {
+      d->p = n > 0 ? data : NULL;
+      d->len = n;
+      return 1;
+    }
+  }
+  char msg[128];
+  snprintf(msg, sizeof msg, "%s must be a string or a Uint8Array", what);
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
+  return 0;
+}
+
+/* get_sequence reads an artifact sequence number: a non-negative integer
+ * Number up to 2^53 - 1, or a BigInt up to 2^64 - 1. */
+static int get_sequence(napi_env env, napi_value v, uint64_t *seq) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t == napi_number) {
+    double d;
+    if (napi_get_value_double(env, v, &d) != napi_ok) return 0;
+    if (d >= 0 && d <= 9007199254740991.0 && d == (double)(uint64_t)d) {
+      *seq = (uint64_t)d;
+      return 1;
+    }
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE",
+                           "sequence must be an integer from 0 to Number.MAX_SAFE_INTEGER");
+    return 0;
+  }
+  if (t == napi_bigint) {
+    bool lossless = false;
+    if (napi_get_value_bigint_uint64(env, v, seq, &lossless) != napi_ok) return 0;
+    if (lossless) return 1;
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "sequence must be from 0 to 2^64 - 1");
+    return 0;
+  }
+  napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "sequence must be a number or a bigint");
+  return 0;
+}
+
+/* engine_id_args reads (engine, id) from argv[0..1]. */
+static handle *engine_id_args(napi_env env, napi_value *argv, const char *what, strarg *id) {
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 1, what, id)) return NULL;
+  return h;
+}
+
+/* sessionCreate(engine, optionsJson|null) -> id */
+static napi_value js_session_create(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg opts;
+  char *id = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 0, "optionsJson", &opts)) return NULL;
+  llmspell_status st = L.session_create(h->ptr, opts.p, opts.len, &id, &err);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, id, id != NULL ? strlen(id) : 0, "");
+}
+
+/* sessionGet(engine, id) -> record JSON */
+static napi_value js_session_get(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg id;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "id", &id);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.session_get(h->ptr, id.p, &out, &len, &err);
+  strarg_free(&id);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "null");
+}
+
+/* sessionList(engine, queryJson|null) -> JSON array */
+static napi_value js_session_list(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg q;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 0, "queryJson", &q)) return NULL;
+  llmspell_status st = L.session_list(h->ptr, q.p, q.len, &out, &len, &err);
+  strarg_free(&q);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "[]");
+}
+
+/* sessionTransition(engine, id, status, reason|null) -> undefined */
+static napi_value js_session_transition(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  strarg id, status, reason;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "id", &id);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 0, 1, "status", &status)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  if (!get_str(env, argv[3], 1, 1, "reason", &reason)) {
+    strarg_free(&id);
+    strarg_free(&status);
+    return NULL;
+  }
+  llmspell_status st = L.session_transition(h->ptr, id.p, status.p, reason.p, &err);
+  strarg_free(&id);
+  strarg_free(&status);
+  strarg_free(&reason);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* sessionUpdateMetadata(engine, id, fieldsJson) -> undefined */
+static napi_value js_session_update_metadata(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg id, fields;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "id", &id);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 0, 0, "fieldsJson", &fields)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  llmspell_status st = L.session_update_metadata(h->ptr, id.p, fields.p, fields.len, &err);
+  strarg_free(&id);
+  strarg_free(&fields);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* sessionDelete(engine, id) -> undefined */
+static napi_value js_session_delete(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg id;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "id", &id);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.session_delete(h->ptr, id.p, &err);
+  strarg_free(&id);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* artifactStore(engine, sessionId, optionsJson, data) -> record JSON */
+static napi_value js_artifact_store(napi_env env, napi_callback_info info) {
+  size_t argc = 4, len = 0;
+  napi_value argv[4];
+  strarg id, opts;
+  data_arg data;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "sessionId", &id);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 0, 0, "optionsJson", &opts)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  if (!get_data(env, argv[3], "data", &data)) {
+    strarg_free(&id);
+    strarg_free(&opts);
+    return NULL;
+  }
+  llmspell_status st = L.artifact_store(h->ptr, id.p, opts.p, opts.len, data.p, data.len, &out, &len, &err);
+  strarg_free(&id);
+  strarg_free(&opts);
+  free(data.owned);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "null");
+}
+
+/* artifactStoreFile(engine, sessionId, path, optionsJson) -> record JSON */
+static napi_value js_artifact_store_file(napi_env env, napi_callback_info info) {
+  size_t argc = 4, len = 0;
+  napi_value argv[4];
+  strarg id, path, opts;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "sessionId", &id);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 0, 1, "path", &path)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  if (!get_str(env, argv[3], 0, 0, "optionsJson", &opts)) {
+    strarg_free(&id);
+    strarg_free(&path);
+    return NULL;
+  }
+  llmspell_status st = L.artifact_store_file(h->ptr, id.p, path.p, opts.p, opts.len, &out, &len, &err);
+  strarg_free(&id);
+  strarg_free(&path);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "null");
+}
+
+static void free_library_buffer(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  L.free(data);
+}
+
+/* take_buffer turns owned library content into a Buffer without a copy
+ * (freed with llmspell_free when collected), or copies it where external
+ * buffers are not allowed. Frees data on every path. */
+static napi_value take_buffer(napi_env env, void *data, size_t len) {
+  napi_value b = NULL;
+  if (data != NULL && len > 0 &&
+      napi_create_external_buffer(env, len, data, free_library_buffer, NULL, &b) == napi_ok)
+    return b;
+  napi_status st = napi_create_buffer_copy(env, len, data, NULL, &b);
+  L.free(data);
+  return st == napi_ok ? b : NULL;
+}
+
+/* artifactGet(engine, sessionId, sequence) -> [recordJson, Buffer] */
+static napi_value js_artifact_get(napi_env env, napi_callback_info info) {
+  size_t argc = 3, rec_len = 0, data_len = 0;
+  napi_value argv[3], r, rec, buf;
+  strarg id;
+  uint64_t seq;
+  char *record = NULL;
+  void *data = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "sessionId", &id);
+  if (h == NULL) return NULL;
+  if (!get_sequence(env, argv[2], &seq)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  llmspell_status st = L.artifact_get(h->ptr, id.p, seq, &record, &rec_len, &data, &data_len, &err);
+  strarg_free(&id);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  rec = take_text(env, record, rec_len, "null");
+  buf = take_buffer(env, data, data_len);
+  if (rec == NULL || buf == NULL) return NULL;
+  NAPI_OK_OR_NULL(napi_create_array_with_length(env, 2, &r));
+  NAPI_OK_OR_NULL(napi_set_element(env, r, 0, rec));
+  NAPI_OK_OR_NULL(napi_set_element(env, r, 1, buf));
+  return r;
+}
+
+/* artifactQuery(engine, queryJson|null) -> JSON array */
+static napi_value js_artifact_query(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg q;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 0, "queryJson", &q)) return NULL;
+  llmspell_status st = L.artifact_query(h->ptr, q.p, q.len, &out, &len, &err);
+  strarg_free(&q);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "[]");
+}
+
+/* artifactDelete(engine, sessionId, sequence) -> undefined */
+static napi_value js_artifact_delete(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg id;
+  uint64_t seq;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "sessionId", &id);
+  if (h == NULL) return NULL;
+  if (!get_sequence(env, argv[2], &seq)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  llmspell_status st = L.artifact_delete(h->ptr, id.p, seq, &err);
+  strarg_free(&id);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* writerNew(engine, sessionId, optionsJson) -> writer handle */
+static napi_value js_writer_new(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg id, opts;
+  llmspell_artifact_writer *w = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "sessionId", &id);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 0, 0, "optionsJson", &opts)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  llmspell_status st = L.artifact_writer_new(h->ptr, id.p, opts.p, opts.len, &w, &err);
+  strarg_free(&id);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  napi_value v = new_handle(env, w, KIND_WRITER);
+  if (v == NULL) L.artifact_writer_free(w);
+  return v;
+}
+
+/* writerWrite(writer, data) -> undefined */
+static napi_value js_writer_write(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  data_arg data;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_WRITER, 1);
+  if (h == NULL) return NULL;
+  if (!get_data(env, argv[1], "data", &data)) return NULL;
+  llmspell_status st = L.artifact_writer_write(h->ptr, data.p, data.len, &err);
+  free(data.owned);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* writerCommit(writer) -> record JSON. The handle still needs writerFree. */
+static napi_value js_writer_commit(napi_env env, napi_callback_info info) {
+  size_t argc = 1, len = 0;
+  napi_value argv[1];
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_WRITER, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.artifact_writer_commit(h->ptr, &out, &len, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "null");
+}
+
+/* readerOpen(engine, sessionId, sequence) -> [reader handle, recordJson] */
+static napi_value js_reader_open(napi_env env, napi_callback_info info) {
+  size_t argc = 3, len = 0;
+  napi_value argv[3], r, v, rec;
+  strarg id;
+  uint64_t seq;
+  llmspell_artifact_reader *rd = NULL;
+  char *record = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "sessionId", &id);
+  if (h == NULL) return NULL;
+  if (!get_sequence(env, argv[2], &seq)) {
+    strarg_free(&id);
+    return NULL;
+  }
+  llmspell_status st = L.artifact_reader_open(h->ptr, id.p, seq, &rd, &record, &len, &err);
+  strarg_free(&id);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  v = new_handle(env, rd, KIND_READER);
+  if (v == NULL) {
+    L.artifact_reader_free(rd);
+    L.free(record);
+    return NULL;
+  }
+  rec = take_text(env, record, len, "null");
+  if (rec == NULL) return NULL;
+  NAPI_OK_OR_NULL(napi_create_array_with_length(env, 2, &r));
+  NAPI_OK_OR_NULL(napi_set_element(env, r, 0, v));
+  NAPI_OK_OR_NULL(napi_set_element(env, r, 1, rec));
+  return r;
+}
+
+/* readerRead(reader, target Uint8Array) -> bytes copied; 0 at the end */
+static napi_value js_reader_read(napi_env env, napi_callback_info info) {
+  size_t argc = 2, n = 0, cap = 0;
+  napi_value argv[2], r;
+  napi_valuetype t;
+  bool is_ta = false;
+  napi_typedarray_type tt;
+  void *buf = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_READER, 1);
+  if (h == NULL) return NULL;
+  if (napi_typeof(env, argv[1], &t) != napi_ok || t != napi_object ||
+      napi_is_typedarray(env, argv[1], &is_ta) != napi_ok || !is_ta ||
+      napi_get_typedarray_info(env, argv[1], &tt, &cap, &buf, NULL, NULL) != napi_ok ||
+      tt != napi_uint8_array) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "target must be a Uint8Array");
+    return NULL;
+  }
+  llmspell_status st = L.artifact_reader_read(h->ptr, cap > 0 ? buf : NULL, cap, &n, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  NAPI_OK_OR_NULL(napi_create_double(env, (double)n, &r));
+  return r;
+}
+
+/* writerFree(writer) / readerFree(reader): idempotent; freeing an
+ * uncommitted writer discards its content. */
+static napi_value free_kind(napi_env env, napi_callback_info info, int kind) {
+  size_t argc = 1;
+  napi_value argv[1];
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, kind, 0);
+  if (h == NULL) return NULL;
+  handle_release(h);
+  return NULL;
+}
+
+static napi_value js_writer_free(napi_env env, napi_callback_info info) {
+  return free_kind(env, info, KIND_WRITER);
+}
+
+static napi_value js_reader_free(napi_env env, napi_callback_info info) {
+  return free_kind(env, info, KIND_READER);
+}
+
+/* ------------------------------------------------------------------------ */
 /* Module init                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -1119,6 +1681,24 @@ NAPI_MODULE_INIT() {
       {"stateList", NULL, js_state_list, NULL, NULL, NULL, napi_default, NULL},
       {"stateCompareAndSet", NULL, js_state_compare_and_set, NULL, NULL, NULL, napi_default, NULL},
       {"stateTransaction", NULL, js_state_transaction, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionCreate", NULL, js_session_create, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionGet", NULL, js_session_get, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionList", NULL, js_session_list, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionTransition", NULL, js_session_transition, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionUpdateMetadata", NULL, js_session_update_metadata, NULL, NULL, NULL, napi_default, NULL},
+      {"sessionDelete", NULL, js_session_delete, NULL, NULL, NULL, napi_default, NULL},
+      {"artifactStore", NULL, js_artifact_store, NULL, NULL, NULL, napi_default, NULL},
+      {"artifactStoreFile", NULL, js_artifact_store_file, NULL, NULL, NULL, napi_default, NULL},
+      {"artifactGet", NULL, js_artifact_get, NULL, NULL, NULL, napi_default, NULL},
+      {"artifactQuery", NULL, js_artifact_query, NULL, NULL, NULL, napi_default, NULL},
+      {"artifactDelete", NULL, js_artifact_delete, NULL, NULL, NULL, napi_default, NULL},
+      {"writerNew", NULL, js_writer_new, NULL, NULL, NULL, napi_default, NULL},
+      {"writerWrite", NULL, js_writer_write, NULL, NULL, NULL, napi_default, NULL},
+      {"writerCommit", NULL, js_writer_commit, NULL, NULL, NULL, napi_default, NULL},
+      {"writerFree", NULL, js_writer_free, NULL, NULL, NULL, napi_default, NULL},
+      {"readerOpen", NULL, js_reader_open, NULL, NULL, NULL, napi_default, NULL},
+      {"readerRead", NULL, js_reader_read, NULL, NULL, NULL, napi_default, NULL},
+      {"readerFree", NULL, js_reader_free, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
