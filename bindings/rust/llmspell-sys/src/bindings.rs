@@ -325,4 +325,69 @@ extern "C" {
     ) -> llmspell_status;
     #[doc = " llmspell_artifact_reader_free frees a reader.\n Params: reader (in) may be NULL.\n Returns: nothing. NULL, a stale handle or a second free is ignored.\n Ownership: reader is invalid afterwards.\n Thread-safety: safe from any thread."]
     pub fn llmspell_artifact_reader_free(reader: *mut llmspell_artifact_reader);
+    #[doc = " llmspell_state_register_schema records a schema version of state values\n and the transforms from the previous registered version:\n   {\"version\":\"1.1.0\",\"fields\":{...},\"scopes\":[\"user:*\"],\n    \"migrations\":[{\"op\":\"rename\",\"from\":\"name\",\"to\":\"full_name\"},\n                  {\"op\":\"copy\",\"from\":\"a\",\"to\":\"b\"},\n                  {\"op\":\"default\",\"field\":\"tier\",\"value\":\"free\"},\n                  {\"op\":\"remove\",\"field\":\"legacy\"},\n                  {\"op\":\"convert\",\"field\":\"age\",\"to\":\"integer\"}]}\n (\"custom\" transforms need a script function and exist only in scripts.)\n Params: engine (in) a live engine;\n   schema_json, schema_len (in) the schema; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad version, unknown\n   op, missing field, bad scope pattern); LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_state_register_schema(
+        engine: *mut llmspell_engine,
+        schema_json: *const ::core::ffi::c_char,
+        schema_len: usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_migrate brings every matching state value to schema\n version target, chaining the registered versions in between, in atomic\n batches that record progress (an interrupted migration resumes when run\n again). Unless options say \"backup\":false or \"dry_run\":true, a backup is\n taken first. Writers wait while it runs.\n options_json: {\"dry_run\":false,\"batch_size\":500,\"backup\":true}.\n The report: {\"from\",\"to\",\"steps\":[...],\"items_migrated\",\"items_scanned\",\n  \"duration_ms\",\"warnings\":[...],\"dry_run\",\"resumed\",\"backup_id\"}.\n Params: engine (in) a live engine; target (in) NUL-terminated version;\n   options_json, options_len (in, optional) NULL/0 for defaults;\n   report_out (out, optional) receives the report JSON; report_len (out,\n   optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (target not registered);\n   LLMSPELL_ERR_INVALID_ARGUMENT (downgrade, bad version);\n   LLMSPELL_ERR_CONFLICT (another migration is under way);\n   LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *report_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_state_migrate(
+        engine: *mut llmspell_engine,
+        target: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        report_out: *mut *mut ::core::ffi::c_char,
+        report_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_state_migration_status describes the schema state as JSON:\n {\"current\":version|null,\"in_progress\":bool,\"versions\":[...],\n  \"from\"?,\"to\"?,\"items_migrated\"?}.\n Params: engine (in) a live engine; json_out (out) must not be NULL;\n   json_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_state_migration_status(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_backup_create takes a backup.\n Params: engine (in) a live engine;\n   options_json, options_len (in, optional) {\"incremental\":false,\n     \"label\":\"...\"}; NULL/0 for a full backup;\n   summary_out (out, optional) receives the summary JSON; summary_len\n   (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *summary_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; writes continue during a backup."]
+    pub fn llmspell_backup_create(
+        engine: *mut llmspell_engine,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        summary_out: *mut *mut ::core::ffi::c_char,
+        summary_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_backup_list returns the backup summaries, newest first, as a\n JSON array.\n Params: engine (in) a live engine; json_out (out) must not be NULL;\n   json_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_backup_list(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_backup_validate re-hashes every file of a backup (and of the\n backups it builds on).\n Params: engine (in) a live engine; id (in) NUL-terminated id or \"latest\";\n   report_out (out, optional) receives {\"id\",\"valid\":true,...};\n   report_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK when valid; LLMSPELL_ERR_STORAGE when corrupt (the\n   message and details name the file); LLMSPELL_ERR_NOT_FOUND;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *report_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_backup_validate(
+        engine: *mut llmspell_engine,
+        id: *const ::core::ffi::c_char,
+        report_out: *mut *mut ::core::ffi::c_char,
+        report_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_backup_restore replaces the engine's whole store with a backup\n while the engine stays open: the backup is restored into a fresh folder\n and checked there, then swapped in atomically; a failed restore leaves the\n store as it was. Calls that arrive during the swap wait for it.\n Params: engine (in) a live engine; id (in) NUL-terminated id or \"latest\";\n   report_out (out, optional) receives {\"id\",\"key_count\",\"files\",\"bytes\",\n   \"duration_ms\"}; report_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE\n   (corrupt backup, I/O); LLMSPELL_ERR_CLOSED.\n Ownership: *report_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; restores run one at a time."]
+    pub fn llmspell_backup_restore(
+        engine: *mut llmspell_engine,
+        id: *const ::core::ffi::c_char,
+        report_out: *mut *mut ::core::ffi::c_char,
+        report_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_backup_cleanup prunes backups: keeps the newest max_count, drops\n those older than max_age_days, never drops one a kept backup builds on.\n Params: engine (in) a live engine;\n   options_json, options_len (in, optional) {\"dry_run\":false,\n     \"max_count\":n,\"max_age_days\":n} overriding the config (a negative\n     value: no limit); NULL/0 for the config's;\n   report_out (out, optional) receives {\"kept\":[...],\"removed\":[...]};\n   report_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *report_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_backup_cleanup(
+        engine: *mut llmspell_engine,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        report_out: *mut *mut ::core::ffi::c_char,
+        report_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
 }
