@@ -69,7 +69,8 @@ check-abi: lib
 # test-c builds tests/c/test_capi.c against build/include and build/lib only
 # (rpath, no LD_LIBRARY_PATH) under AddressSanitizer and UBSan and runs it.
 # Leak detection stays on: see the comment at the top of test_capi.c for the
-# one allocation the test marks as not a leak.
+# one allocation the test marks as not a leak. TEST_C_FILTER=<name> runs the
+# test of that name only (or those whose name contains it).
 TEST_C_FLAGS  := -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 \
                  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_C_BIN    := $(BUILD)/tests/c/test_capi
