@@ -10,6 +10,7 @@ import (
 
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/event"
 	"github.com/llmspell/llmspell-go/core/kv"
 	"github.com/llmspell/llmspell-go/core/kv/pebblekv"
 	"github.com/llmspell/llmspell-go/core/session"
@@ -36,6 +37,7 @@ type Engine struct {
 	store  kv.Store
 	state  *state.Store
 	sess   *session.Manager
+	events *event.Bus
 	bk     *backups
 	output io.Writer
 	logger *slog.Logger
@@ -95,6 +97,7 @@ func New(opts *Options) (*Engine, error) {
 		BatchWindow:   time.Duration(cfg.State.BatchWindowMS) * time.Millisecond,
 		MaxValueBytes: int(cfg.State.MaxValueBytes),
 	})
+	e.events = event.New()
 	e.sess = session.New(e.store, &session.Options{
 		CompressThreshold: int(cfg.Session.CompressThresholdBytes),
 		MaxArtifacts:      cfg.Session.MaxArtifacts,
@@ -128,6 +131,9 @@ func (e *Engine) Store() kv.Store { return e.store }
 
 // State returns the engine's persistent state. It is closed by Close.
 func (e *Engine) State() *state.Store { return e.state }
+
+// Events returns the engine's event bus. It is closed by Close.
+func (e *Engine) Events() *event.Bus { return e.events }
 
 // Sessions returns the engine's sessions and artifacts.
 func (e *Engine) Sessions() *session.Manager { return e.sess }
@@ -194,6 +200,7 @@ func (e *Engine) Close() error {
 			first = err
 		}
 	}
+	e.events.Close()
 	if err := e.state.Close(); err != nil && first == nil {
 		first = err
 	}
