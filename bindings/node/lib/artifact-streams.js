@@ -70,8 +70,13 @@ class ArtifactWriteStream extends Writable {
     native.writerFree(this.#handle);
     this.#handle = null;
     this.record = record;
-    this.emit('commit', record);
-    callback();
+    // _final may run inside end() when the writes were synchronous: emit
+    // on the next tick so that a listener added right after end() hears
+    // it, always before 'finish'.
+    process.nextTick(() => {
+      this.emit('commit', record);
+      callback();
+    });
   }
 
   _destroy(err, callback) {
