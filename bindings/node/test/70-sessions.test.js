@@ -12,6 +12,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { Readable, Writable } = require('node:stream');
+const { spawnSync } = require('node:child_process');
 const { pipeline, finished } = require('node:stream/promises');
 const { Engine, Sessions, Artifacts, ArtifactWriteStream, ArtifactReadStream, LlmspellError } = require('..');
 const native = require('../lib/native');
@@ -632,4 +633,38 @@ test('sessions made by a JS spell are seen from Node, and the reverse', async (t
   assert.equal(engine.sessions.get(sid).status, 'suspended');
   engine.sessions.resume(sid);
   assert.equal(engine.runSync('return Session.get(ARGS.sid).status', { args: { sid } }).value, 'active');
+});
+
+test('a write stream collected by GC before its end is freed and discarded', (t) => {
+  // An unfreed writer would keep the engine, and so the data folder's lock,
+  // alive after close(): reopening the folder proves the GC freed it.
+  const dir = tempDir(t);
+  const script = `
+    const { Engine } = require('.');
+    const config = { storage: { backend: 'pebble', data_dir: process.argv[1] } };
+    const e = new Engine(config);
+    const sid = e.sessions.create();
+    e.artifacts.store(sid, 'custom', 'kept', 'x');
+    (() => {
+      const ws = e.artifacts.createWriteStream(sid, { type: 'custom', name: 'lost' });
+      ws.write('never committed');
+    })();
+    e.close();
+    setImmediate(() => {
+      global.gc();
+      setImmediate(() => {
+        global.gc();
+        setImmediate(() => {
+          const again = new Engine(config);
+          console.log(JSON.stringify(again.artifacts.query({ sessionId: sid }).map((a) => a.name)));
+          again.close();
+        });
+      });
+    });
+  `;
+  const r = spawnSync(process.execPath, ['--expose-gc', '-e', script, path.join(dir, 'data')], {
+    cwd: path.resolve(__dirname, '..'), encoding: 'utf8', timeout: 60000,
+  });
+  assert.equal(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim(), '["kept"]');
 });

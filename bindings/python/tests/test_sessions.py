@@ -667,3 +667,22 @@ def test_js_sessions_seen_from_python(engine: llmspell.Engine) -> None:
     assert engine.sessions.get(sid)["status"] == "suspended"
     engine.sessions.resume(sid)
     assert engine.run("return Session.get(ARGS.sid).status", "lua", {"sid": sid}).value == "active"
+
+
+def test_dropped_writer_and_reader_are_freed(tmp_path) -> None:
+    # An unfreed writer or reader would keep the engine, and so the data
+    # folder's lock, alive after close(): reopening proves they were freed.
+    config = pebble(tmp_path / "d")
+    engine = llmspell.Engine(config)
+    sid = engine.sessions.create()
+    seq = engine.artifacts.store(sid, "custom", "kept", b"x")["sequence"]
+    w = engine.artifacts.open_writer(sid, "custom", "lost")
+    w.write(b"never committed")
+    r = engine.artifacts.open(sid, seq)
+    engine.close()
+    with pytest.raises(llmspell.StorageError):
+        llmspell.Engine(config)  # still held by the writer and the reader
+    del w, r
+    gc.collect()
+    with llmspell.Engine(config) as again:
+        assert [a["name"] for a in again.artifacts.query(session_id=sid)] == ["kept"]
