@@ -7,6 +7,7 @@ import (
 
 	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/event"
 	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
 )
@@ -26,6 +27,10 @@ type Run struct {
 	// Tx is the state transaction in progress (inside State.transaction),
 	// which State writes join; nil outside one.
 	Tx *state.Tx
+
+	handlers []*scriptHandler      // Event.subscribe with a function
+	owned    []*event.Subscription // every subscription this run made
+	pumping  bool
 }
 
 // Output is a bounded sink for print output. When a write would pass the

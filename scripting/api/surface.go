@@ -30,6 +30,7 @@ func Surface() []Module {
 		stateModule(),
 		sessionModule(),
 		artifactModule(),
+		eventModule(),
 	}
 }
 
@@ -191,13 +192,23 @@ func utilsModule() Module {
 			if ms < 0 {
 				return nil, errs.New(errs.KindInvalidArgument, "Utils.sleep: ms must not be negative, got %v", ms)
 			}
-			t := time.NewTimer(time.Duration(ms * float64(time.Millisecond)))
-			defer t.Stop()
-			select {
-			case <-t.C:
-				return nil, nil
-			case <-c.Ctx().Done():
-				return nil, c.Run.Stopped()
+			deadline := time.Now().Add(time.Duration(ms * float64(time.Millisecond)))
+			for {
+				c.Run.Pump()
+				wait := time.Until(deadline)
+				if wait <= 0 {
+					return nil, nil
+				}
+				if c.Run.HasHandlers() && wait > 5*time.Millisecond {
+					wait = 5 * time.Millisecond // keep serving the run's event handlers
+				}
+				t := time.NewTimer(wait)
+				select {
+				case <-t.C:
+				case <-c.Ctx().Done():
+					t.Stop()
+					return nil, c.Run.Stopped()
+				}
 			}
 		}),
 	}}

@@ -325,3 +325,41 @@ func TestLoggerRedactsSecrets(t *testing.T) {
 		t.Fatalf("log not redacted: %s", out)
 	}
 }
+
+func TestScriptHandlersRunOnTheRunAndAreRemovedAfter(t *testing.T) {
+	eng, _ := engine.New(nil)
+	defer eng.Close()
+	h, _ := host.New(eng)
+	// Another goroutine publishes while the script sleeps; the script's
+	// handler is served on the run's goroutine during Utils.sleep.
+	go func() {
+		for i := 0; i < 50; i++ {
+			eng.Events().Publish("ext.tick", int64(i), nil)
+			time.Sleep(2 * time.Millisecond)
+		}
+	}()
+	for _, c := range []struct{ lang, src string }{
+		{"lua", `local n = 0; Event.subscribe("ext.*", function(ev) n = n + 1 end); Utils.sleep(60); return n`},
+		{"js", `let n = 0; Event.subscribe("ext.*", (ev) => { n++; }); Utils.sleep(60); return n;`},
+	} {
+		res, err := h.Run(context.Background(), host.Request{Language: c.lang, Source: c.src})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n, _ := res.Value.(int64); n < 3 {
+			t.Fatalf("%s: handler ran %v times during the sleep", c.lang, res.Value)
+		}
+	}
+	if subs := eng.Events().Stats().Subscriptions; len(subs) != 0 {
+		t.Fatalf("run left %d subscriptions", len(subs))
+	}
+	// A run with handlers is still stopped by its timeout.
+	_, err := h.Run(context.Background(), host.Request{Language: "js", Timeout: 200 * time.Millisecond,
+		Source: `Event.subscribe("x", () => {}); for(;;){}`})
+	if !errs.IsKind(err, errs.KindTimeout) {
+		t.Fatalf("timeout with handlers: %v", err)
+	}
+	if subs := eng.Events().Stats().Subscriptions; len(subs) != 0 {
+		t.Fatalf("failed run left %d subscriptions", len(subs))
+	}
+}

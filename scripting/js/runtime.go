@@ -151,6 +151,9 @@ func (rt *Runtime) callSafe(f api.Function, c *api.Call) (res value.Value, err e
 			err = errs.New(errs.KindInternal, "%s panicked: %v", c.Name, r)
 		}
 	}()
+	if c.Run.HasHandlers() {
+		c.Run.Pump() // an API call is a safe point to serve the run's event handlers
+	}
 	return f.Fn(c)
 }
 
@@ -183,6 +186,7 @@ func (rt *Runtime) Run(run *api.Run, prog *Program) (result value.Value, reusabl
 		rt.cleanGlobals()
 	}()
 	ret, runErr := vm.RunProgram(prog.prg)
+	run.Finish(runErr == nil)
 	if s := run.Stopped(); s != nil {
 		return nil, false, s
 	}

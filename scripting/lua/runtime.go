@@ -187,6 +187,9 @@ func (rt *Runtime) callSafe(f api.Function, c *api.Call) (res value.Value, err e
 			err = errs.New(errs.KindInternal, "%s panicked: %v", c.Name, r)
 		}
 	}()
+	if c.Run.HasHandlers() {
+		c.Run.Pump() // an API call is a safe point to serve the run's event handlers
+	}
 	return f.Fn(c)
 }
 
@@ -230,6 +233,7 @@ func (rt *Runtime) Run(run *api.Run, prog *Program) (result value.Value, reusabl
 	top := L.GetTop()
 	L.Push(fn)
 	callErr := L.PCall(0, 1, nil)
+	run.Finish(callErr == nil)
 	if stop := run.Stopped(); stop != nil {
 		L.SetTop(top)
 		return nil, false, stop
