@@ -203,4 +203,3 @@ func eventModule() Module {
 		}),
 	}}
 }
-
