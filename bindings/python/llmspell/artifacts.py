@@ -467,6 +467,13 @@ class ArtifactWriter(io.RawIOBase):
       discards and lets the exception propagate. A commit error raised on
       the way out propagates too.
 
+    Closing is what ``io`` wrappers do when they close: a
+    :class:`io.TextIOWrapper` or :class:`io.BufferedWriter` around a writer
+    discards it if it closes (or is collected) before the commit. Flush the
+    wrapper before the writer commits and let the writer's ``with`` block
+    (or :meth:`commit`) end it; a later close of the wrapper is then
+    harmless.
+
     Any write or commit on a closed writer raises
     :class:`~llmspell.errors.ClosedError`. After a failed write (e.g.
     :class:`LimitExceededError`: the session byte limit) the library has

@@ -505,6 +505,27 @@ def test_writer_endings(engine: llmspell.Engine) -> None:
         a.open_writer(sid, "custom", "t").write("text")
 
 
+def test_io_wrappers(engine: llmspell.Engine) -> None:
+    sid = engine.sessions.create()
+    a = engine.artifacts
+    with a.open_writer(sid, "custom", "text.txt", mime_type="text/plain") as w:
+        t = io.TextIOWrapper(w, encoding="utf-8", newline="\n", write_through=True)
+        t.write("line1\nlïne2\n")
+        t.flush()
+    assert w.committed
+    t.close()  # closing the wrapper after the commit is harmless
+    with a.open(sid, w.record["sequence"]) as r:
+        assert io.TextIOWrapper(io.BufferedReader(r), encoding="utf-8").read().splitlines() == ["line1", "lïne2"]
+    with a.open(sid, w.record["sequence"]) as r:
+        assert r.readline() == b"line1\n" and r.readlines() == ["lïne2\n".encode()]
+    # A wrapper closed before the commit discards the writer.
+    with a.open_writer(sid, "custom", "lost.txt") as w2:
+        with io.BufferedWriter(w2) as b:
+            b.write(b"gone")
+    assert w2.closed and not w2.committed
+    assert [r["name"] for r in a.query(session_id=sid)] == ["text.txt"]
+
+
 def test_reader_use_after_close(engine: llmspell.Engine) -> None:
     sid = engine.sessions.create()
     seq = engine.artifacts.store(sid, "custom", "x", b"data")["sequence"]
