@@ -7,11 +7,15 @@
 #include <string.h>
 #include <stdint.h>
 #include <stddef.h>
+#include <pthread.h>
 /* cgo cannot express const, so the header is read with const removed; the
  * declarations must otherwise match the exports exactly, or the build fails. */
 #define const
 #include "llmspell.h"
 #undef const
+
+#define LS_ROOTS 32
+extern char *ls_roots[LS_ROOTS];
 
 struct llmspell_error {
 	int32_t code;
@@ -23,5 +27,9 @@ static inline llmspell_engine *ls_engine_ptr(uintptr_t id) { return (llmspell_en
 static inline llmspell_run *ls_run_ptr(uintptr_t id) { return (llmspell_run *)id; }
 static inline llmspell_artifact_writer *ls_writer_ptr(uintptr_t id) { return (llmspell_artifact_writer *)id; }
 static inline llmspell_artifact_reader *ls_reader_ptr(uintptr_t id) { return (llmspell_artifact_reader *)id; }
+static inline llmspell_subscription *ls_sub_ptr(uintptr_t id) { return (llmspell_subscription *)id; }
+static inline void ls_call_event(llmspell_event_fn fn, void *ud, char *json, size_t len) { fn(ud, json, len); }
+static inline void ls_call_free(llmspell_free_fn fn, void *ud) { if (fn) fn(ud); }
+static inline uint64_t ls_thread_id(void) { return (uint64_t)pthread_self(); }
 static inline llmspell_error *ls_error_new(void) { return (llmspell_error *)calloc(1, sizeof(llmspell_error)); }
 #endif

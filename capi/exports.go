@@ -24,21 +24,31 @@ import (
 )
 
 // Static strings handed to C; built once at load and never freed or changed.
+// Each is also recorded in the C array ls_roots (roots.c) so leak checkers
+// see it as reachable.
 var (
-	cVersion     = C.CString(version.String())
+	cVersion     = root(0, version.String())
+	cUnknown     = root(1, "unknown")
+	cEmpty       = root(2, "")
+	cEmptyObj    = root(3, "{}")
 	cStatusNames = func() []*C.char {
-		out := make([]*C.char, 0, 14)
-		out = append(out, C.CString(errs.KindOK.String()))
-		for _, k := range errs.Kinds() {
-			out = append(out, C.CString(k.String()))
+		out := []*C.char{root(4, errs.KindOK.String())}
+		for i, k := range errs.Kinds() {
+			out = append(out, root(5+i, k.String()))
 		}
 		return out
 	}()
-	cUnknown    = C.CString("unknown")
-	cEmpty      = C.CString("")
-	cEmptyObj   = C.CString("{}")
 	maxInputLen = C.size_t(1 << 31) // inputs above 2 GiB are refused
 )
+
+func root(i int, s string) *C.char {
+	p := C.CString(s)
+	if i >= C.LS_ROOTS {
+		panic("llmspell: ls_roots is too small")
+	}
+	C.ls_roots[i] = p
+	return p
+}
 
 // status returns the C status of err and fills *errOut when requested.
 func status(errOut **C.llmspell_error, err error) C.llmspell_status {
@@ -212,6 +222,11 @@ func llmspell_engine_free(e *C.llmspell_engine) {
 
 //export llmspell_engine_ping
 func llmspell_engine_ping(e *C.llmspell_engine, errOut **C.llmspell_error) (st C.llmspell_status) {
+	defer func() {
+		if r := recover(); r != nil {
+			st = panicked(r, errOut, nil)
+		}
+	}()
 	ref, err := reg.acquireEngine(uintptr(unsafe.Pointer(e)))
 	if err != nil {
 		return status(errOut, err)
@@ -304,7 +319,8 @@ func llmspell_run_free(r *C.llmspell_run) {
 		return
 	}
 	if rr := reg.removeRun(uintptr(unsafe.Pointer(r))); rr != nil {
-		rr.cancel(nil) // release the context's resources; runs using it finish as cancelled only if cancelled before
+		// Runs still using the token go on (the header promises it): its
+		// context is not cancelled here, only forgotten.
 		rr.eng.release()
 	}
 }

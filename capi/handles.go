@@ -24,6 +24,7 @@ const (
 	tagRun    uintptr = 2
 	tagWriter uintptr = 3
 	tagReader uintptr = 4
+	tagSub    uintptr = 5
 	tagShift          = 3
 )
 
