@@ -9,6 +9,7 @@ use llmspell_sys as sys;
 use serde_json::Value;
 
 use crate::error::{try_call, Error, ErrorCode};
+use crate::ffi::{opt_str, OwnedBuf};
 
 /// Lang is the language of a spell.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -186,6 +187,11 @@ impl Engine {
         Engine::create(None)
     }
 
+    /// as_ptr is the C handle, live as long as `self`.
+    pub(crate) fn as_ptr(&self) -> *mut sys::llmspell_engine {
+        self.raw.as_ptr()
+    }
+
     fn create(config: Option<&str>) -> Result<Engine, Error> {
         check_abi()?;
         let (ptr, len) = match config {
@@ -209,13 +215,15 @@ impl Engine {
     /// "storage": {"backend", "data_dir"}, "config": {...}}` with secrets
     /// redacted. Wraps `llmspell_engine_info`.
     pub fn info(&self) -> Result<Value, Error> {
-        let mut out: *mut c_char = ptr::null_mut();
-        let mut len = 0usize;
-        // SAFETY: self.raw is live until Drop; out/len are valid out-pointers.
-        try_call!(llmspell_engine_info(self.raw.as_ptr(), &mut out, &mut len))?;
-        // SAFETY: out/len come from a successful call and are freed once.
-        let json = unsafe { take_buffer(out, len) };
-        parse_json(&json, "llmspell_engine_info")
+        let mut out = OwnedBuf::new();
+        // SAFETY: self.raw is live until Drop; out's pointers are valid
+        // out-parameters.
+        try_call!(llmspell_engine_info(
+            self.raw.as_ptr(),
+            out.out(),
+            out.len_out()
+        ))?;
+        out.json("llmspell_engine_info")
     }
 
     /// ping checks that the engine is live and not poisoned; it does no other
@@ -266,14 +274,12 @@ impl Engine {
         let (opt_ptr, opt_len) = opt_str(options.as_deref());
         let token = opts.token.map_or(ptr::null_mut(), |t| t.raw.as_ptr());
 
-        let mut result: *mut c_char = ptr::null_mut();
-        let mut result_len = 0usize;
-        let mut output: *mut c_char = ptr::null_mut();
-        let mut output_len = 0usize;
+        let mut result = OwnedBuf::new();
+        let mut output = OwnedBuf::new();
         // SAFETY: every input pointer/length pair describes a live borrowed
         // buffer (or NULL/0), lang is NUL-terminated, `source` is non-NULL
         // even when empty, the token (if any) is live for 'a, and the four
-        // out-pointers are valid locals.
+        // out-pointers point into the two OwnedBufs.
         let r = try_call!(llmspell_engine_run(
             self.raw.as_ptr(),
             lang.as_ptr(),
@@ -284,26 +290,19 @@ impl Engine {
             opt_ptr,
             opt_len,
             token,
-            &mut result,
-            &mut result_len,
-            &mut output,
-            &mut output_len,
+            result.out(),
+            result.len_out(),
+            output.out(),
+            output.len_out(),
         ));
-        // SAFETY: both buffers are NULL or owned by us after the call, and
-        // each is freed exactly once here.
-        let (json, printed) = unsafe {
-            (
-                take_buffer(result, result_len),
-                take_buffer(output, output_len),
-            )
-        };
+        // Both buffers are freed when they go out of scope.
         match r {
             Ok(()) => Ok(RunOutput {
-                value: parse_json(&json, "llmspell_engine_run")?,
-                output: printed,
+                value: result.json("llmspell_engine_run")?,
+                output: output.string(),
             }),
             Err(mut e) => {
-                e.output = printed;
+                e.output = output.string();
                 Err(e)
             }
         }
@@ -397,35 +396,4 @@ pub(crate) fn check_abi() -> Result<(), Error> {
         ));
     }
     Ok(())
-}
-
-fn opt_str(s: Option<&str>) -> (*const c_char, usize) {
-    match s {
-        Some(s) => (s.as_ptr().cast::<c_char>(), s.len()),
-        None => (ptr::null(), 0),
-    }
-}
-
-/// take_buffer copies an owned library buffer into a String and frees it
-/// with `llmspell_free`. NULL gives "".
-///
-/// # Safety
-/// `p` is NULL or a buffer returned by libllmspell, at least `len` bytes
-/// long, that nobody else frees.
-unsafe fn take_buffer(p: *mut c_char, len: usize) -> String {
-    if p.is_null() {
-        return String::new();
-    }
-    let bytes = std::slice::from_raw_parts(p.cast::<u8>(), len).to_vec();
-    sys::llmspell_free(p.cast());
-    String::from_utf8(bytes).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned())
-}
-
-fn parse_json(json: &str, what: &str) -> Result<Value, Error> {
-    serde_json::from_str(json).map_err(|e| {
-        Error::new(
-            ErrorCode::Internal,
-            format!("{what} returned invalid JSON: {e}"),
-        )
-    })
 }

@@ -142,10 +142,12 @@ pub struct Error {
 }
 
 impl Error {
-    /// new builds an error on the Rust side, for failures detected before
-    /// the C library is called. The message is prefixed with the kind name
-    /// and the details follow the library's shape.
-    pub(crate) fn new(code: ErrorCode, message: impl fmt::Display) -> Error {
+    /// new builds an error on the Rust side: this crate uses it for failures
+    /// found before the C library is called (a NUL byte in a key, for
+    /// instance), and a [`State::transaction_with`](crate::State::transaction_with)
+    /// closure can return one to abort. The message is prefixed with the
+    /// kind name and the details follow the library's shape.
+    pub fn new(code: ErrorCode, message: impl fmt::Display) -> Error {
         let message = format!("{}: {}", code.name(), message);
         let details = serde_json::json!({"kind": code.name(), "message": message}).to_string();
         Error {
@@ -202,6 +204,26 @@ impl fmt::Display for Error {
 }
 
 impl std::error::Error for Error {}
+
+/// An [`Error`] becomes an `io::Error` (in [`ArtifactWriter`](crate::ArtifactWriter)
+/// and [`ArtifactReader`](crate::ArtifactReader)) that wraps it: get it back
+/// with `io_err.get_ref().and_then(|e| e.downcast_ref::<llmspell::Error>())`.
+/// The io kind is `NotFound`, `PermissionDenied` (denied), `TimedOut`,
+/// `InvalidInput` (invalid argument) or `Other`; never `Interrupted`, which
+/// `std::io` helpers retry.
+impl From<Error> for std::io::Error {
+    fn from(e: Error) -> std::io::Error {
+        use std::io::ErrorKind;
+        let kind = match e.code {
+            ErrorCode::NotFound => ErrorKind::NotFound,
+            ErrorCode::Denied => ErrorKind::PermissionDenied,
+            ErrorCode::Timeout => ErrorKind::TimedOut,
+            ErrorCode::InvalidArgument => ErrorKind::InvalidInput,
+            _ => ErrorKind::Other,
+        };
+        std::io::Error::new(kind, e)
+    }
+}
 
 /// borrowed_str copies a borrowed NUL-terminated string; "" for NULL.
 ///

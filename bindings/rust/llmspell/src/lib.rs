@@ -64,11 +64,20 @@
 //! (install it, set an rpath, or set `LD_LIBRARY_PATH`).
 #![warn(missing_docs)]
 
+mod artifact;
+mod backup;
 mod engine;
 mod error;
+mod ffi;
+mod session;
+mod state;
 
+pub use artifact::{ArtifactReader, ArtifactWriter, Artifacts, StoreOptions};
+pub use backup::{Backups, CleanupOptions};
 pub use engine::{Engine, Lang, RunOptions, RunOutput, RunToken};
 pub use error::{Error, ErrorCode};
+pub use session::{SessionOptions, Sessions, Status};
+pub use state::{MigrateOptions, Op, State, Tx};
 
 use std::ffi::CStr;
 

@@ -1,7 +1,9 @@
 //! Helpers shared by the integration tests.
+#![allow(dead_code)] // each test file uses its own subset
 
 use std::io::Write;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -38,5 +40,83 @@ pub fn watchdog(test: &'static str, limit: Duration) -> Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         self.0.store(true, Ordering::Release);
+    }
+}
+
+/// TempDir is a fresh folder under std::env::temp_dir(), removed (with
+/// everything in it) when dropped. Engines put their store in `data/`, so
+/// that the default backup folder (`data.backups`) is inside it too. Declare
+/// it before the engine that uses it, so that the engine is dropped first.
+pub struct TempDir(PathBuf);
+
+static TEMP_SEQ: AtomicUsize = AtomicUsize::new(0);
+
+pub fn temp_dir(name: &str) -> TempDir {
+    let n = TEMP_SEQ.fetch_add(1, Ordering::Relaxed);
+    let path =
+        std::env::temp_dir().join(format!("llmspell-rust-{}-{n}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    std::fs::create_dir_all(&path).expect("create temp dir");
+    TempDir(path)
+}
+
+impl TempDir {
+    pub fn path(&self) -> &Path {
+        &self.0
+    }
+
+    /// data_dir is where the engine's pebble store lives.
+    pub fn data_dir(&self) -> PathBuf {
+        self.0.join("data")
+    }
+
+    /// config is an engine config with a pebble store in data_dir, plus
+    /// the sections in `extra` (a JSON object).
+    pub fn config(&self, extra: serde_json::Value) -> String {
+        let mut cfg = serde_json::json!({
+            "storage": {"data_dir": self.data_dir().to_str().expect("UTF-8 temp path")}
+        });
+        if let serde_json::Value::Object(m) = extra {
+            for (k, v) in m {
+                match (cfg.get_mut(&k), v) {
+                    (Some(serde_json::Value::Object(have)), serde_json::Value::Object(add)) => {
+                        have.extend(add)
+                    }
+                    (_, v) => {
+                        cfg[k.as_str()] = v;
+                    }
+                }
+            }
+        }
+        cfg.to_string()
+    }
+
+    /// engine opens an engine on data_dir with the default config.
+    pub fn engine(&self) -> llmspell::Engine {
+        llmspell::Engine::new(&self.config(serde_json::json!({}))).expect("pebble engine")
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// json_eq is deep JSON equality where numbers compare by value (so 2 and
+/// 2.0 are equal, as in every other binding's comparison).
+pub fn json_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
+    use serde_json::Value;
+    match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x == y || x.as_f64() == y.as_f64(),
+        (Value::Array(x), Value::Array(y)) => {
+            x.len() == y.len() && x.iter().zip(y).all(|(p, q)| json_eq(p, q))
+        }
+        (Value::Object(x), Value::Object(y)) => {
+            x.len() == y.len()
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| json_eq(v, w)))
+        }
+        _ => a == b,
     }
 }
