@@ -3,6 +3,18 @@ package main
 /*
 #cgo CFLAGS: -I${SRCDIR}/../include
 #include "capi_internal.h"
+
+// A test callback: counts calls and remembers the last event's length in
+// the int64_t[3] it gets as user data; the free function marks slot 2.
+static void test_event_cb(void *ud, char *json, size_t len) {
+	int64_t *slots = (int64_t *)ud;
+	__atomic_add_fetch(&slots[0], 1, __ATOMIC_SEQ_CST);
+	slots[1] = (int64_t)len;
+}
+static void test_event_free(void *ud) { ((int64_t *)ud)[2] = 1; }
+static int64_t test_slot(void *ud, int i) { return __atomic_load_n(&((int64_t *)ud)[i], __ATOMIC_SEQ_CST); }
+static llmspell_event_fn test_event_cb_ptr(void) { return (llmspell_event_fn)test_event_cb; }
+static llmspell_free_fn test_event_free_ptr(void) { return test_event_free; }
 */
 import "C"
 
@@ -376,4 +388,79 @@ func tAdmin(eng uintptr, call string, args ...string) (string, tResult) {
 		llmspell_free(unsafe.Pointer(out))
 	}
 	return res, takeError(int32(st), errp)
+}
+
+// tEvents drives the event exports.
+func tPublish(eng uintptr, typ, data, opts string) (string, tResult) {
+	ct := C.CString(typ)
+	defer C.free(unsafe.Pointer(ct))
+	d, dl, fd := cInput(data)
+	defer fd()
+	o, ol, fo := cInput(opts)
+	defer fo()
+	var out *C.char
+	var n C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_event_publish(C.ls_engine_ptr(C.uintptr_t(eng)), ct, d, dl, o, ol, &out, &n, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(n))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}
+
+func tSubNew(eng uintptr, pattern, opts string) (uintptr, tResult) {
+	cp := C.CString(pattern)
+	defer C.free(unsafe.Pointer(cp))
+	o, ol, fo := cInput(opts)
+	defer fo()
+	var sub *C.llmspell_subscription
+	var errp *C.llmspell_error
+	st := llmspell_subscription_new(C.ls_engine_ptr(C.uintptr_t(eng)), cp, o, ol, &sub, &errp)
+	return uintptr(unsafe.Pointer(sub)), takeError(int32(st), errp)
+}
+
+func tSubNext(sub uintptr, timeoutMS uint32) (string, tResult) {
+	var out *C.char
+	var n C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_subscription_next(C.ls_sub_ptr(C.uintptr_t(sub)), C.uint32_t(timeoutMS), &out, &n, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(n))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}
+
+func tSubFree(sub uintptr) { llmspell_subscription_free(C.ls_sub_ptr(C.uintptr_t(sub))) }
+
+// tCallbackSub subscribes the counting test callback; slots is C memory of
+// three int64: calls, last length, freed flag.
+func tCallbackSub(eng uintptr, pattern, opts string) (uintptr, unsafe.Pointer, tResult) {
+	cp := C.CString(pattern)
+	defer C.free(unsafe.Pointer(cp))
+	o, ol, fo := cInput(opts)
+	defer fo()
+	slots := C.calloc(3, 8)
+	var sub *C.llmspell_subscription
+	var errp *C.llmspell_error
+	st := llmspell_event_subscribe_callback(C.ls_engine_ptr(C.uintptr_t(eng)), cp, o, ol,
+		C.test_event_cb_ptr(), slots, C.test_event_free_ptr(), &sub, &errp)
+	return uintptr(unsafe.Pointer(sub)), slots, takeError(int32(st), errp)
+}
+
+func tSlot(slots unsafe.Pointer, i int) int64 {
+	return int64(C.test_slot(slots, C.int(i)))
+}
+
+func tFreeC(p unsafe.Pointer) { C.free(p) }
+
+func tEventStats(eng uintptr) string {
+	var out *C.char
+	var n C.size_t
+	llmspell_event_stats(C.ls_engine_ptr(C.uintptr_t(eng)), &out, &n, nil)
+	defer llmspell_free(unsafe.Pointer(out))
+	return C.GoStringN(out, C.int(n))
 }

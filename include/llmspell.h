@@ -126,6 +126,13 @@ typedef struct llmspell_run llmspell_run;
 typedef struct llmspell_error llmspell_error;
 typedef struct llmspell_artifact_writer llmspell_artifact_writer;
 typedef struct llmspell_artifact_reader llmspell_artifact_reader;
+typedef struct llmspell_subscription llmspell_subscription;
+
+/* An event callback: receives one event as UTF-8 JSON of event_len bytes
+ * (also NUL-terminated), borrowed for the duration of the call only. */
+typedef void (*llmspell_event_fn)(void *user_data, const char *event_json, size_t event_len);
+/* Frees a callback's user_data; called once, after the last callback. */
+typedef void (*llmspell_free_fn)(void *user_data);
 
 /* ------------------------------------------------------------------------ */
 /* Version                                                                  */
@@ -998,6 +1005,132 @@ llmspell_status llmspell_backup_restore(llmspell_engine *engine, const char *id,
 llmspell_status llmspell_backup_cleanup(llmspell_engine *engine, const char *options_json,
                                         size_t options_len, char **report_out,
                                         size_t *report_len, llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+/*
+ * The engine's event bus. An event is {"id","type","data","timestamp",
+ * "sequence","correlation_id","source","tags"}; sequences are monotonic per
+ * engine. Types are dot-separated ("agent.execution.started"). Patterns:
+ * "*" (all), an exact type, "agent.*" (one or more segments after "agent."),
+ * "*.error", "a.*.b" ("*" is one or more segments), "tool_*" (string
+ * prefix). Subscription options_json: {"buffer_size":1024,
+ * "policy":"drop_oldest"|"drop_newest"|"block"|"reject",
+ * "block_timeout_ms":100}: each subscription has a bounded buffer and its
+ * policy decides what a full buffer does; drops are counted in the stats.
+ */
+
+/*
+ * llmspell_event_publish publishes an event to every matching subscription.
+ * Params: engine (in) a live engine;
+ *   type (in) NUL-terminated event type; must not be NULL;
+ *   data_json, data_len (in, optional) the event data; NULL/0 for null;
+ *   options_json, options_len (in, optional) {"correlation_id","source",
+ *     "tags":[...]}; NULL/0 for none (source defaults to "host");
+ *   event_out (out, optional) receives the event as published (with id and
+ *     sequence); event_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad type or JSON);
+ *   LLMSPELL_ERR_LIMIT (a "reject" subscription was full; every other
+ *   subscription still got the event); LLMSPELL_ERR_CLOSED.
+ * Ownership: *event_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; never blocks except on a "block"
+ *   subscription, for at most its block_timeout_ms.
+ */
+llmspell_status llmspell_event_publish(llmspell_engine *engine, const char *type,
+                                       const char *data_json, size_t data_len,
+                                       const char *options_json, size_t options_len,
+                                       char **event_out, size_t *event_len, llmspell_error **err);
+
+/*
+ * llmspell_subscription_new subscribes to a pattern for pulling with
+ * llmspell_subscription_next.
+ * Params: engine (in) a live engine; pattern (in) must not be NULL;
+ *   options_json, options_len (in, optional) as above;
+ *   out (out) receives the subscription; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *out is owned by the caller; free with
+ *   llmspell_subscription_free. It keeps its engine alive until freed.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_subscription_new(llmspell_engine *engine, const char *pattern,
+                                          const char *options_json, size_t options_len,
+                                          llmspell_subscription **out, llmspell_error **err);
+
+/*
+ * llmspell_subscription_next takes the next event of a pull subscription,
+ * waiting up to timeout_ms (0: do not wait).
+ * Params: sub (in) a pull subscription;
+ *   timeout_ms (in) how long to wait;
+ *   event_out (out) receives the event JSON, or NULL when none came in
+ *     time; must not be NULL;
+ *   event_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK (also on timeout, with *event_out == NULL);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT (a callback subscription);
+ *   LLMSPELL_ERR_CLOSED (freed subscription or closed engine).
+ * Ownership: *event_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; concurrent callers each get
+ *   distinct events.
+ */
+llmspell_status llmspell_subscription_next(llmspell_subscription *sub, uint32_t timeout_ms,
+                                           char **event_out, size_t *event_len,
+                                           llmspell_error **err);
+
+/*
+ * llmspell_event_subscribe_callback subscribes to a pattern with a
+ * callback. Callbacks of every subscription of an engine are called by one
+ * dispatcher thread per engine, through a bounded queue, one at a time, in
+ * publish order per subscription. A slow callback holds up the dispatcher:
+ * the subscriptions' buffers and policies absorb it; the publisher is never
+ * blocked by it (beyond a "block" policy's timeout).
+ * Params: engine (in) a live engine; pattern (in) must not be NULL;
+ *   options_json, options_len (in, optional) as above;
+ *   fn (in) the callback; must not be NULL;
+ *   user_data (in, optional) passed to every call of fn;
+ *   user_data_free (in, optional) called once with user_data when the
+ *     subscription is freed (after the last callback);
+ *   out (out) receives the subscription; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ *   On failure user_data_free is not called: user_data stays the caller's.
+ * Ownership: *out is owned by the caller; free with
+ *   llmspell_subscription_free, which guarantees no callback runs after it
+ *   returns (when called from inside the subscription's own callback it
+ *   returns at once and the callback in progress is the last).
+ * Thread-safety: safe from any thread; fn runs on the dispatcher thread and
+ *   must not block for long.
+ */
+llmspell_status llmspell_event_subscribe_callback(llmspell_engine *engine, const char *pattern,
+                                                  const char *options_json, size_t options_len,
+                                                  llmspell_event_fn fn, void *user_data,
+                                                  llmspell_free_fn user_data_free,
+                                                  llmspell_subscription **out,
+                                                  llmspell_error **err);
+
+/*
+ * llmspell_subscription_free unsubscribes and frees a subscription (pull or
+ * callback). For a callback subscription, no callback runs after it returns
+ * and user_data_free has been called.
+ * Params: sub (in) may be NULL.
+ * Returns: nothing. NULL, a stale handle or a second free is ignored.
+ * Ownership: sub is invalid afterwards.
+ * Thread-safety: safe from any thread.
+ */
+void llmspell_subscription_free(llmspell_subscription *sub);
+
+/*
+ * llmspell_event_stats returns the bus statistics as JSON:
+ * {"published":n,"subscriptions":[{"id","pattern","policy","handler",
+ *  "queued","capacity","delivered","dropped","rejected"}]}.
+ * Params: engine (in) a live engine; json_out (out) must not be NULL;
+ *   json_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_event_stats(llmspell_engine *engine, char **json_out, size_t *json_len,
+                                     llmspell_error **err);
 
 #ifdef __cplusplus
 }
