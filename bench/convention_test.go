@@ -2,6 +2,7 @@ package bench
 
 import (
 	"context"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -108,4 +109,38 @@ func luaBusyLoop(b *testing.B, proto *lua.FunctionProto, withCtx bool) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	run(b.N)
+}
+
+// BenchmarkHandoff measures handing work to a new goroutine and waiting for
+// it on a channel, as capi's runOnGoroutine does for every
+// llmspell_engine_run: from an ordinary goroutine ("unlocked"), and from a
+// goroutine locked to its OS thread ("locked_thread"), which is what a C
+// thread calling into Go through cgo is. A locked goroutine that blocks
+// must hand its P to another thread and be woken back, so the second case
+// pays two OS thread wake-ups.
+func BenchmarkHandoff(b *testing.B) {
+	for _, locked := range []bool{false, true} {
+		name := "unlocked"
+		if locked {
+			name = "locked_thread"
+		}
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			done := make(chan struct{})
+			go func() {
+				defer close(done)
+				if locked {
+					runtime.LockOSThread()
+					defer runtime.UnlockOSThread()
+				}
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					ch := make(chan int, 1)
+					go func() { ch <- i }()
+					<-ch
+				}
+			}()
+			<-done
+		})
+	}
 }

@@ -105,11 +105,15 @@ func (r *report) table() []row {
 			r.slower("BenchmarkLuaBusyLoop/"+loop+"/set_context", "BenchmarkLuaBusyLoop/"+loop+"/plain", "no context"))
 	}
 
+	goRow("Goroutine hand-off + wait, from an ordinary goroutine", "BenchmarkHandoff/unlocked", 0, "", "")
+	goRow("Goroutine hand-off + wait, from a thread-locked goroutine (a cgo caller)", "BenchmarkHandoff/locked_thread", 0, "",
+		"what capi's runOnGoroutine pays on every `llmspell_engine_run`")
+
 	group = "C ABI from C"
 	mapRow("c", r.C, "`llmspell_version_number` (bare C → Go call)", "version_ns", 1, false, 0, "", "")
 	mapRow("c", r.C, "`llmspell_engine_ping`", "ping_ns", 1, false, 0, "", "handle lookup + refcount")
 	mapRow("c", r.C, "`llmspell_engine_ping` with an error out-param", "ping_err_ns", 1, false, 0, "", "")
-	mapRow("c", r.C, "Empty Lua `llmspell_engine_run` + `llmspell_free`", "run_lua_empty_us", 1e3, false, 0, "", "")
+	mapRow("c", r.C, "Empty Lua `llmspell_engine_run` + `llmspell_free`", "run_lua_empty_us", 1e3, false, 0, "", "compare the pooled `host.Run` rows: the rest is the hand-off")
 	mapRow("c", r.C, "Empty JS `llmspell_engine_run` + `llmspell_free`", "run_js_empty_us", 1e3, false, 0, "", "")
 	mapRow("c", r.C, "`return 1` in Lua through `llmspell_engine_run`", "run_lua_return1_us", 1e3, false, 0, "", "")
 	mapRow("c", r.C, "`return 1` in JS through `llmspell_engine_run`", "run_js_return1_us", 1e3, false, 0, "", "")
