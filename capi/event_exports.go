@@ -131,11 +131,12 @@ func (d *dispatcher) enqueue(cb *callback, ev event.Event) {
 // from inside the callback itself it cannot wait for that call to finish,
 // so it returns at once (the call in progress is the last).
 func (cb *callback) remove() {
-	cb.removed.Store(true)
 	if cb.thread.Load() == uint64(C.ls_thread_id()) {
+		cb.removed.Store(true)
 		return
 	}
-	cb.mu.Lock() // wait for a call in progress on the dispatcher
+	cb.mu.Lock() // waits for a call in progress on the dispatcher
+	cb.removed.Store(true)
 	cb.mu.Unlock()
 }
 

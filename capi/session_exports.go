@@ -70,6 +70,42 @@ func strList(v value.Value, what string) ([]string, error) {
 	return out, nil
 }
 
+// strOpt reads an optional string field; another type is an error.
+func strOpt(m value.Map, key string) (string, error) {
+	switch s := m[key].(type) {
+	case nil:
+		return "", nil
+	case string:
+		return s, nil
+	}
+	return "", errs.New(errs.KindInvalidArgument, "%s must be a string", key)
+}
+
+// intOpt reads an optional non-negative integer field.
+func intOpt(m value.Map, key string) (int64, error) {
+	switch n := m[key].(type) {
+	case nil:
+		return 0, nil
+	case int64:
+		if n >= 0 {
+			return n, nil
+		}
+	}
+	return 0, errs.New(errs.KindInvalidArgument, "%s must be a non-negative integer", key)
+}
+
+// strFields reads several optional string fields into the pointers.
+func strFields(m value.Map, fields map[string]*string) error {
+	for k, p := range fields {
+		s, err := strOpt(m, k)
+		if err != nil {
+			return err
+		}
+		*p = s
+	}
+	return nil
+}
+
 func mapField(m value.Map, key, what string) (value.Map, error) {
 	switch x := m[key].(type) {
 	case nil:
@@ -123,9 +159,9 @@ func llmspell_session_create(e *C.llmspell_engine, optionsJSON *C.char, optionsL
 			return err
 		}
 		co := session.CreateOptions{}
-		co.Name, _ = o["name"].(string)
-		co.Description, _ = o["description"].(string)
-		co.Parent, _ = o["parent"].(string)
+		if err := strFields(o, map[string]*string{"name": &co.Name, "description": &co.Description, "parent": &co.Parent}); err != nil {
+			return err
+		}
 		if co.Tags, err = strList(o["tags"], "tags"); err != nil {
 			return err
 		}
@@ -178,12 +214,19 @@ func llmspell_session_list(e *C.llmspell_engine, queryJSON *C.char, queryLen C.s
 		if q.Tags, err = strList(o["tags"], "tags"); err != nil {
 			return err
 		}
-		st, _ := o["status"].(string)
-		q.Status = session.Status(st)
-		q.Parent, _ = o["parent"].(string)
-		if n, ok := o["limit"].(int64); ok {
-			q.Limit = int(n)
+		var st string
+		if err := strFields(o, map[string]*string{"status": &st, "parent": &q.Parent}); err != nil {
+			return err
 		}
+		if err := checkStatus(st, true); err != nil {
+			return err
+		}
+		q.Status = session.Status(st)
+		limit, err := intOpt(o, "limit")
+		if err != nil {
+			return err
+		}
+		q.Limit = int(limit)
 		if q.CreatedAfter, err = timeField(o, "created_after"); err != nil {
 			return err
 		}
@@ -213,10 +256,8 @@ func llmspell_session_transition(e *C.llmspell_engine, id, statusName, reason *C
 		if err != nil {
 			return err
 		}
-		switch session.Status(to) {
-		case session.StatusActive, session.StatusSuspended, session.StatusCompleted, session.StatusFailed, session.StatusArchived:
-		default:
-			return errs.New(errs.KindInvalidArgument, "unknown session status %q", to)
+		if err := checkStatus(to, false); err != nil {
+			return err
 		}
 		why, err := cName(reason, "reason", false)
 		if err != nil {
@@ -257,6 +298,19 @@ func llmspell_session_delete(e *C.llmspell_engine, id *C.char, errOut **C.llmspe
 	})
 }
 
+// checkStatus rejects an unknown session status ("" allowed when empty).
+func checkStatus(s string, empty bool) error {
+	switch session.Status(s) {
+	case session.StatusActive, session.StatusSuspended, session.StatusCompleted, session.StatusFailed, session.StatusArchived:
+		return nil
+	case "":
+		if empty {
+			return nil
+		}
+	}
+	return errs.New(errs.KindInvalidArgument, "unknown session status %q (use active, suspended, completed, failed or archived)", s)
+}
+
 // storeOpts parses the options_json of the artifact store functions.
 func storeOpts(p *C.char, n C.size_t, nameRequired bool) (session.StoreOptions, error) {
 	var o session.StoreOptions
@@ -270,9 +324,9 @@ func storeOpts(p *C.char, n C.size_t, nameRequired bool) (session.StoreOptions, 
 	if err := checkKeys(m, "options_json", "type", "name", "mime_type", "tags", "metadata"); err != nil {
 		return o, err
 	}
-	o.Type, _ = m["type"].(string)
-	o.Name, _ = m["name"].(string)
-	o.MIMEType, _ = m["mime_type"].(string)
+	if err := strFields(m, map[string]*string{"type": &o.Type, "name": &o.Name, "mime_type": &o.MIMEType}); err != nil {
+		return o, err
+	}
 	if o.Tags, err = strList(m["tags"], "tags"); err != nil {
 		return o, err
 	}
@@ -387,14 +441,20 @@ func llmspell_artifact_query(e *C.llmspell_engine, queryJSON *C.char, queryLen C
 			return err
 		}
 		q := &session.ArtifactQuery{}
-		q.SessionID, _ = o["session_id"].(string)
-		q.Type, _ = o["type"].(string)
-		q.NamePattern, _ = o["name_pattern"].(string)
-		q.MinSize, _ = o["min_size"].(int64)
-		q.MaxSize, _ = o["max_size"].(int64)
-		if n, ok := o["limit"].(int64); ok {
-			q.Limit = int(n)
+		if err := strFields(o, map[string]*string{"session_id": &q.SessionID, "type": &q.Type, "name_pattern": &q.NamePattern}); err != nil {
+			return err
 		}
+		if q.MinSize, err = intOpt(o, "min_size"); err != nil {
+			return err
+		}
+		if q.MaxSize, err = intOpt(o, "max_size"); err != nil {
+			return err
+		}
+		limit, err := intOpt(o, "limit")
+		if err != nil {
+			return err
+		}
+		q.Limit = int(limit)
 		if q.Tags, err = strList(o["tags"], "tags"); err != nil {
 			return err
 		}
@@ -626,6 +686,8 @@ func llmspell_artifact_reader_free(r *C.llmspell_artifact_reader) {
 		return
 	}
 	rr := obj.(*readerRef)
+	rr.mu.Lock() // a read in progress on another thread finishes first
 	rr.r.Close()
+	rr.mu.Unlock()
 	rr.eng.release()
 }

@@ -337,3 +337,23 @@ func subsetMatch(want any, got any, subst func(any) string) bool {
 		return string(a) == string(b)
 	}
 }
+
+func TestWrongTypedOptionsAreErrors(t *testing.T) {
+	eng := newPebbleEngine(t)
+	defer func() { tEngineFree(eng); checkEmpty(t) }()
+	sid, _ := tSession(eng, "create", "")
+	for _, c := range []struct{ call, arg string }{
+		{"create", `{"parent":5}`}, {"create", `{"name":5}`},
+		{"list", `{"status":"sleeping"}`}, {"list", `{"limit":"1"}`}, {"list", `{"limit":-1}`}, {"list", `{"parent":5}`},
+		{"query", `{"session_id":5}`}, {"query", `{"min_size":"100"}`}, {"query", `{"limit":-1}`},
+	} {
+		if _, r := tSession(eng, c.call, c.arg); r.status != 1 {
+			t.Errorf("%s %s: %+v", c.call, c.arg, r)
+		}
+	}
+	for _, opts := range []string{`{"type":"custom","name":"x","mime_type":5}`, `{"type":5,"name":"x"}`} {
+		if _, r := tSession(eng, "store", sid, opts, "x"); r.status != 1 || strings.Contains(r.errMsg, `""`) {
+			t.Errorf("store %s: %+v", opts, r)
+		}
+	}
+}

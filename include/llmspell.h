@@ -815,7 +815,8 @@ void llmspell_artifact_writer_free(llmspell_artifact_writer *writer);
  * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;
  *   LLMSPELL_ERR_CLOSED.
  * Ownership: *out is owned by the caller; free with
- *   llmspell_artifact_reader_free. *record_out: free with llmspell_free.
+ *   llmspell_artifact_reader_free. The reader keeps its engine alive until
+ *   freed. *record_out: free with llmspell_free.
  * Thread-safety: one reader must not be used from two threads at once.
  */
 llmspell_status llmspell_artifact_reader_open(llmspell_engine *engine, const char *session_id,
@@ -830,8 +831,8 @@ llmspell_status llmspell_artifact_reader_open(llmspell_engine *engine, const cha
  * Params: reader (in) a live reader; buf (out) at least cap bytes; may be
  *   NULL only when cap is 0;
  *   cap (in) the buffer size;
- *   n_out (out) receives the number of bytes copied; 0 means the end of the
- *   content; must not be NULL;
+ *   n_out (out) receives the number of bytes copied; 0 with cap > 0 means
+ *   the end of the content; must not be NULL;
  *   err (out, optional) may be NULL.
  * Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE (integrity failure: the bad
  *   chunk's bytes are never returned); LLMSPELL_ERR_CLOSED.
