@@ -21,8 +21,9 @@ impl Engine {
 /// `backup.max_age_days`. A backup id may be `"latest"`.
 ///
 /// A summary is a JSON object `{"id","created_at","kind":"full"|
-/// "incremental","parent","label","files","total_bytes","stored_bytes",
-/// "key_count","duration_ms",...}`.
+/// "incremental","parent","layout","label","file_count","total_bytes",
+/// "stored_bytes","key_count"}` (what the library returns; the header's
+/// comment says "files" and "duration_ms").
 ///
 /// Every method may be called from any thread; writes to the store go on
 /// during a backup, and restores run one at a time.
