@@ -225,3 +225,180 @@ fn run_returns_owned_buffers() {
         llmspell_engine_free(eng);
     }
 }
+
+#[test]
+fn artifact_streams_keep_the_engine_and_obey_handle_rules() {
+    unsafe {
+        let eng = new_engine();
+        let mut id = ptr::null_mut();
+        assert_eq!(
+            llmspell_session_create(eng, ptr::null(), 0, &mut id, ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        let opts = br#"{"type":"custom","name":"x"}"#;
+        let mut w = ptr::null_mut();
+        assert_eq!(
+            llmspell_artifact_writer_new(
+                eng,
+                id,
+                opts.as_ptr().cast(),
+                opts.len(),
+                &mut w,
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        // The writer keeps the engine alive after the caller's free.
+        llmspell_engine_free(eng);
+        let data = b"raw bytes";
+        assert_eq!(
+            llmspell_artifact_writer_write(w, data.as_ptr().cast(), data.len(), ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        // NULL with a length is refused; NULL with 0 is fine.
+        assert_eq!(
+            llmspell_artifact_writer_write(w, ptr::null(), 3, ptr::null_mut()),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_artifact_writer_write(w, ptr::null(), 0, ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        assert_eq!(
+            llmspell_artifact_writer_commit(w, ptr::null_mut(), ptr::null_mut(), ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        // Committed: no more writes or commits, but it must still be freed.
+        assert_eq!(
+            llmspell_artifact_writer_write(w, data.as_ptr().cast(), 1, ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert_eq!(
+            llmspell_artifact_writer_commit(w, ptr::null_mut(), ptr::null_mut(), ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        llmspell_artifact_writer_free(w);
+        llmspell_artifact_writer_free(w); // second free is ignored
+        llmspell_artifact_writer_free(ptr::null_mut());
+        assert_eq!(
+            llmspell_artifact_writer_write(w, data.as_ptr().cast(), 1, ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        // The engine handle is freed: new streams cannot be opened.
+        let mut r = ptr::null_mut();
+        assert_eq!(
+            llmspell_artifact_reader_open(
+                eng,
+                id,
+                1,
+                &mut r,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert!(r.is_null());
+        llmspell_free(id.cast());
+    }
+}
+
+#[test]
+fn artifact_reader_handle_rules() {
+    unsafe {
+        let eng = new_engine();
+        let mut id = ptr::null_mut();
+        assert_eq!(
+            llmspell_session_create(eng, ptr::null(), 0, &mut id, ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        let opts = br#"{"type":"custom","name":"x"}"#;
+        let data = b"0123456789";
+        assert_eq!(
+            llmspell_artifact_store(
+                eng,
+                id,
+                opts.as_ptr().cast(),
+                opts.len(),
+                data.as_ptr().cast(),
+                data.len(),
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        let mut r = ptr::null_mut();
+        assert_eq!(
+            llmspell_artifact_reader_open(
+                eng,
+                id,
+                1,
+                &mut r,
+                ptr::null_mut(),
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        let mut buf = [0u8; 4];
+        let mut n = 99usize;
+        // cap 0 copies nothing (and is not the end).
+        assert_eq!(
+            llmspell_artifact_reader_read(r, buf.as_mut_ptr().cast(), 0, &mut n, ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        assert_eq!(n, 0);
+        assert_eq!(
+            llmspell_artifact_reader_read(r, ptr::null_mut(), 4, &mut n, ptr::null_mut()),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_artifact_reader_read(
+                r,
+                buf.as_mut_ptr().cast(),
+                4,
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        let mut got = Vec::new();
+        loop {
+            assert_eq!(
+                llmspell_artifact_reader_read(
+                    r,
+                    buf.as_mut_ptr().cast(),
+                    4,
+                    &mut n,
+                    ptr::null_mut()
+                ),
+                LLMSPELL_OK
+            );
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, data);
+        llmspell_artifact_reader_free(r);
+        llmspell_artifact_reader_free(r);
+        assert_eq!(
+            llmspell_artifact_reader_read(r, buf.as_mut_ptr().cast(), 4, &mut n, ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        // A NULL reader.
+        assert_eq!(
+            llmspell_artifact_reader_read(
+                ptr::null_mut(),
+                buf.as_mut_ptr().cast(),
+                4,
+                &mut n,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        llmspell_free(id.cast());
+        llmspell_engine_free(eng);
+    }
+}

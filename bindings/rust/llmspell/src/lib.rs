@@ -23,6 +23,40 @@
 //! # }
 //! ```
 //!
+//! # What is wrapped
+//!
+//! | Rust | C functions |
+//! | --- | --- |
+//! | [`Engine`], [`RunToken`], [`RunOptions`] | `llmspell_engine_*`, `llmspell_run_*` |
+//! | [`Engine::state`] → [`State`], [`Op`], [`Tx`], [`MigrateOptions`] | `llmspell_state_*` (values, transactions, schema migrations) |
+//! | [`Engine::backups`] → [`Backups`], [`CleanupOptions`] | `llmspell_backup_*` |
+//! | [`Engine::sessions`] → [`Sessions`], [`SessionOptions`], [`Status`] | `llmspell_session_*` |
+//! | [`Engine::artifacts`] → [`Artifacts`], [`StoreOptions`], [`ArtifactWriter`], [`ArtifactReader`] | `llmspell_artifact_*` |
+//!
+//! ```no_run
+//! use std::io::{Read, Write};
+//! use llmspell::{Engine, SessionOptions, StoreOptions};
+//! use serde_json::json;
+//!
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let engine = Engine::new(r#"{"storage":{"data_dir":"/tmp/llmspell-doc"}}"#)?;
+//! engine.state().set(Some("agent:a"), "model", &json!("local/x"))?;
+//!
+//! let session = engine.sessions().create(&SessionOptions::new().name("demo"))?;
+//! let mut w = engine
+//!     .artifacts()
+//!     .writer(&session, &StoreOptions::new("agent_output").name("log.txt"))?;
+//! w.write_all(b"streamed")?;
+//! let record = w.commit()?;
+//! let mut text = String::new();
+//! engine
+//!     .artifacts()
+//!     .reader(&session, record["sequence"].as_u64().unwrap())?
+//!     .read_to_string(&mut text)?;
+//! # Ok(())
+//! # }
+//! ```
+//!
 //! # Ownership
 //!
 //! [`Engine`] and [`RunToken`] own their C handles and free them in `Drop`.
@@ -44,12 +78,50 @@
 //! r.ping().unwrap();
 //! ```
 //!
+//! [`State`], [`Backups`], [`Sessions`] and [`Artifacts`] are `Copy` views
+//! that borrow the engine. [`ArtifactWriter`] and [`ArtifactReader`] own C
+//! handles (freed in `Drop`; an uncommitted writer discards its content).
+//! The C handles would keep the engine alive by themselves, but the Rust
+//! types borrow the [`Engine`] too, so they cannot outlive it:
+//!
+//! ```compile_fail,E0505
+//! use llmspell::{Engine, SessionOptions, StoreOptions};
+//! let engine = Engine::with_defaults().unwrap();
+//! let id = engine.sessions().create(&SessionOptions::new()).unwrap();
+//! let w = engine.artifacts().writer(&id, &StoreOptions::new("custom").name("x")).unwrap();
+//! drop(engine); // error[E0505]: cannot move out of `engine` because it is borrowed
+//! w.commit().unwrap();
+//! ```
+//!
 //! # Threads
 //!
 //! `Engine` and `RunToken` are `Send + Sync`: every C function may be called
 //! from any thread, concurrently, and each run gets its own script runtime.
 //! Share an engine through `&Engine` or `Arc<Engine>`; cancel a run from
-//! another thread with [`RunToken::cancel`].
+//! another thread with [`RunToken::cancel`]. The `State`, `Backups`,
+//! `Sessions` and `Artifacts` views are `Send + Sync` as well.
+//!
+//! An [`ArtifactWriter`] or [`ArtifactReader`] is `Send` but not `Sync`:
+//! the header says "one writer must not be used from two threads at once"
+//! (and the same of readers). Move it to another thread, but do not share
+//! it:
+//!
+//! ```compile_fail,E0277
+//! fn shared<T: Sync>(_: &T) {}
+//! # use llmspell::{Engine, SessionOptions, StoreOptions};
+//! # let engine = Engine::with_defaults().unwrap();
+//! # let id = engine.sessions().create(&SessionOptions::new()).unwrap();
+//! let w = engine.artifacts().writer(&id, &StoreOptions::new("custom").name("x")).unwrap();
+//! shared(&w); // error[E0277]: `NonNull<llmspell_artifact_writer>` cannot be shared between threads safely
+//! ```
+//!
+//! ```compile_fail,E0277
+//! fn shared<T: Sync>(_: &T) {}
+//! # use llmspell::Engine;
+//! # let engine = Engine::with_defaults().unwrap();
+//! let r = engine.artifacts().reader("id", 1).unwrap();
+//! shared(&r); // error[E0277]: cannot be shared between threads safely
+//! ```
 //!
 //! # Process rules
 //!
