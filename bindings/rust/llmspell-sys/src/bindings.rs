@@ -5,6 +5,17 @@
 
 #[doc = " Status codes. Stable; never reused."]
 pub type llmspell_status = i32;
+#[doc = " An event callback: receives one event as UTF-8 JSON of event_len bytes\n (also NUL-terminated), borrowed for the duration of the call only."]
+pub type llmspell_event_fn = ::core::option::Option<
+    unsafe extern "C" fn(
+        user_data: *mut ::core::ffi::c_void,
+        event_json: *const ::core::ffi::c_char,
+        event_len: usize,
+    ),
+>;
+#[doc = " Frees a callback's user_data; called once, after the last callback."]
+pub type llmspell_free_fn =
+    ::core::option::Option<unsafe extern "C" fn(user_data: *mut ::core::ffi::c_void)>;
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct llmspell_engine {
@@ -28,6 +39,11 @@ pub struct llmspell_artifact_writer {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct llmspell_artifact_reader {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llmspell_subscription {
     _unused: [u8; 0],
 }
 pub const LLMSPELL_VERSION_MAJOR: i32 = 0;
@@ -305,7 +321,7 @@ extern "C" {
     ) -> llmspell_status;
     #[doc = " llmspell_artifact_writer_free frees a writer, discarding its content if it\n was not committed.\n Params: writer (in) may be NULL.\n Returns: nothing. NULL, a stale handle or a second free is ignored.\n Ownership: writer is invalid afterwards.\n Thread-safety: safe from any thread."]
     pub fn llmspell_artifact_writer_free(writer: *mut llmspell_artifact_writer);
-    #[doc = " llmspell_artifact_reader_open starts streaming an artifact's content.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   sequence (in);\n   out (out) receives the reader; must not be NULL;\n   record_out (out, optional) receives the record JSON; record_len (out,\n   optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *out is owned by the caller; free with\n   llmspell_artifact_reader_free. *record_out: free with llmspell_free.\n Thread-safety: one reader must not be used from two threads at once."]
+    #[doc = " llmspell_artifact_reader_open starts streaming an artifact's content.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   sequence (in);\n   out (out) receives the reader; must not be NULL;\n   record_out (out, optional) receives the record JSON; record_len (out,\n   optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *out is owned by the caller; free with\n   llmspell_artifact_reader_free. The reader keeps its engine alive until\n   freed. *record_out: free with llmspell_free.\n Thread-safety: one reader must not be used from two threads at once."]
     pub fn llmspell_artifact_reader_open(
         engine: *mut llmspell_engine,
         session_id: *const ::core::ffi::c_char,
@@ -315,7 +331,7 @@ extern "C" {
         record_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
-    #[doc = " llmspell_artifact_reader_read copies up to cap bytes of content into buf.\n Every chunk is verified before any of its bytes are returned; the whole\n content hash is checked before the end is reported.\n Params: reader (in) a live reader; buf (out) at least cap bytes; may be\n   NULL only when cap is 0;\n   cap (in) the buffer size;\n   n_out (out) receives the number of bytes copied; 0 means the end of the\n   content; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE (integrity failure: the bad\n   chunk's bytes are never returned); LLMSPELL_ERR_CLOSED.\n Ownership: buf stays the caller's.\n Thread-safety: see llmspell_artifact_reader_open."]
+    #[doc = " llmspell_artifact_reader_read copies up to cap bytes of content into buf.\n Every chunk is verified before any of its bytes are returned; the whole\n content hash is checked before the end is reported.\n Params: reader (in) a live reader; buf (out) at least cap bytes; may be\n   NULL only when cap is 0;\n   cap (in) the buffer size;\n   n_out (out) receives the number of bytes copied; 0 with cap > 0 means\n   the end of the content; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_STORAGE (integrity failure: the bad\n   chunk's bytes are never returned); LLMSPELL_ERR_CLOSED.\n Ownership: buf stays the caller's.\n Thread-safety: see llmspell_artifact_reader_open."]
     pub fn llmspell_artifact_reader_read(
         reader: *mut llmspell_artifact_reader,
         buf: *mut ::core::ffi::c_void,
@@ -388,6 +404,56 @@ extern "C" {
         options_len: usize,
         report_out: *mut *mut ::core::ffi::c_char,
         report_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_event_publish publishes an event to every matching subscription.\n Params: engine (in) a live engine;\n   type (in) NUL-terminated event type; must not be NULL;\n   data_json, data_len (in, optional) the event data; NULL/0 for null;\n   options_json, options_len (in, optional) {\"correlation_id\",\"source\",\n     \"tags\":[...]}; NULL/0 for none (source defaults to \"host\");\n   event_out (out, optional) receives the event as published (with id and\n     sequence); event_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad type or JSON);\n   LLMSPELL_ERR_LIMIT (a \"reject\" subscription was full; every other\n   subscription still got the event); LLMSPELL_ERR_CLOSED.\n Ownership: *event_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; never blocks except on a \"block\"\n   subscription, for at most its block_timeout_ms."]
+    pub fn llmspell_event_publish(
+        engine: *mut llmspell_engine,
+        type_: *const ::core::ffi::c_char,
+        data_json: *const ::core::ffi::c_char,
+        data_len: usize,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        event_out: *mut *mut ::core::ffi::c_char,
+        event_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_subscription_new subscribes to a pattern for pulling with\n llmspell_subscription_next.\n Params: engine (in) a live engine; pattern (in) must not be NULL;\n   options_json, options_len (in, optional) as above;\n   out (out) receives the subscription; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: *out is owned by the caller; free with\n   llmspell_subscription_free. It keeps its engine alive until freed.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_subscription_new(
+        engine: *mut llmspell_engine,
+        pattern: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        out: *mut *mut llmspell_subscription,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_subscription_next takes the next event of a pull subscription,\n waiting up to timeout_ms (0: do not wait).\n Params: sub (in) a pull subscription;\n   timeout_ms (in) how long to wait;\n   event_out (out) receives the event JSON, or NULL when none came in\n     time; must not be NULL;\n   event_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK (also on timeout, with *event_out == NULL);\n   LLMSPELL_ERR_INVALID_ARGUMENT (a callback subscription);\n   LLMSPELL_ERR_CLOSED (freed subscription or closed engine).\n Ownership: *event_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; concurrent callers each get\n   distinct events."]
+    pub fn llmspell_subscription_next(
+        sub: *mut llmspell_subscription,
+        timeout_ms: u32,
+        event_out: *mut *mut ::core::ffi::c_char,
+        event_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_event_subscribe_callback subscribes to a pattern with a\n callback. Callbacks of every subscription of an engine are called by one\n dispatcher thread per engine, through a bounded queue, one at a time, in\n publish order per subscription. A slow callback holds up the dispatcher:\n the subscriptions' buffers and policies absorb it; the publisher is never\n blocked by it (beyond a \"block\" policy's timeout).\n Params: engine (in) a live engine; pattern (in) must not be NULL;\n   options_json, options_len (in, optional) as above;\n   fn (in) the callback; must not be NULL;\n   user_data (in, optional) passed to every call of fn;\n   user_data_free (in, optional) called once with user_data when the\n     subscription is freed (after the last callback);\n   out (out) receives the subscription; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n   On failure user_data_free is not called: user_data stays the caller's.\n Ownership: *out is owned by the caller; free with\n   llmspell_subscription_free, which guarantees no callback runs after it\n   returns (when called from inside the subscription's own callback it\n   returns at once and the callback in progress is the last).\n Thread-safety: safe from any thread; fn runs on the dispatcher thread and\n   must not block for long."]
+    pub fn llmspell_event_subscribe_callback(
+        engine: *mut llmspell_engine,
+        pattern: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        fn_: llmspell_event_fn,
+        user_data: *mut ::core::ffi::c_void,
+        user_data_free: llmspell_free_fn,
+        out: *mut *mut llmspell_subscription,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_subscription_free unsubscribes and frees a subscription (pull or\n callback). For a callback subscription, no callback runs after it returns\n and user_data_free has been called.\n Params: sub (in) may be NULL.\n Returns: nothing. NULL, a stale handle or a second free is ignored.\n Ownership: sub is invalid afterwards.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_subscription_free(sub: *mut llmspell_subscription);
+    #[doc = " llmspell_event_stats returns the bus statistics as JSON:\n {\"published\":n,\"subscriptions\":[{\"id\",\"pattern\",\"policy\",\"handler\",\n  \"queued\",\"capacity\",\"delivered\",\"dropped\",\"rejected\"}]}.\n Params: engine (in) a live engine; json_out (out) must not be NULL;\n   json_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_event_stats(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
 }
