@@ -28,8 +28,8 @@ pub fn watchdog(test: &'static str, limit: Duration) -> Watchdog {
             // Straight to fd 2: the test harness captures eprintln! output.
             let _ = writeln!(
                 std::io::stderr(),
-                "watchdog: test {test} did not finish within {limit:?}: a run never returned \
-                 (see \"Known issue\" in bindings/rust/README.md); aborting"
+                "watchdog: test {test} did not finish within {limit:?}: a call never returned \
+                 (see bindings/rust/README.md); aborting"
             );
             std::process::abort();
         }
