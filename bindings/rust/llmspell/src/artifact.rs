@@ -246,7 +246,7 @@ impl<'e> Artifacts<'e> {
 pub struct StoreOptions {
     /// kind is the artifact type (the record's `"type"`): "agent_output",
     /// "tool_result", "user_input", "system_generated", "custom" or
-    /// "custom:<name>". Required.
+    /// `"custom:<name>"`. Required.
     pub kind: String,
     /// name is the artifact's name; storing a name again makes a new
     /// version. Required except for [`Artifacts::store_file`], where it

@@ -35,7 +35,9 @@ pub enum ErrorCode {
     /// become JSON (`LLMSPELL_ERR_SCRIPT`).
     Script,
     /// The handle was freed or its engine closed (`LLMSPELL_ERR_CLOSED`). The
-    /// safe API makes this impossible; it is listed for completeness.
+    /// safe API cannot use a freed handle; an
+    /// [`ArtifactWriter`](crate::ArtifactWriter) reports it for calls after
+    /// a failed write (the library then discards the writer).
     Closed,
     /// The storage layer failed: data folder is a file, unwritable, locked
     /// (`LLMSPELL_ERR_STORAGE`).
