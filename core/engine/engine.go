@@ -11,6 +11,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/event"
+	"github.com/llmspell/llmspell-go/core/hook"
 	"github.com/llmspell/llmspell-go/core/kv"
 	"github.com/llmspell/llmspell-go/core/kv/pebblekv"
 	"github.com/llmspell/llmspell-go/core/session"
@@ -28,6 +29,16 @@ type Options struct {
 	Output io.Writer
 	// LogOutput receives log records. Default: os.Stderr.
 	LogOutput io.Writer
+	// Hooks are registered before the engine starts, so they see
+	// SystemStartup. Default: none.
+	Hooks []HookSpec
+}
+
+// HookSpec is a hook to register at engine creation.
+type HookSpec struct {
+	Point   hook.Point
+	Fn      hook.Func
+	Options hook.RegisterOptions
 }
 
 // Engine owns a store, a config and a logger, and everything later
@@ -38,6 +49,7 @@ type Engine struct {
 	state  *state.Store
 	sess   *session.Manager
 	events *event.Bus
+	hooks  *hook.Registry
 	bk     *backups
 	output io.Writer
 	logger *slog.Logger
@@ -91,18 +103,28 @@ func New(opts *Options) (*Engine, error) {
 		e.store.Close()
 		return nil, err
 	}
+	e.hooks = e.newHooks()
+	for _, h := range opts.Hooks {
+		if _, err := e.hooks.Register(h.Point, h.Fn, &h.Options); err != nil {
+			e.store.Close()
+			return nil, err
+		}
+	}
+	e.events = event.New(&event.Options{Hooks: e.eventHooks()})
 	durability, _ := state.ParseDurability(cfg.State.Durability) // validated by config
 	e.state = state.New(e.store, &state.Options{
 		Durability:    durability,
 		BatchWindow:   time.Duration(cfg.State.BatchWindowMS) * time.Millisecond,
 		MaxValueBytes: int(cfg.State.MaxValueBytes),
+		Hooks:         e.stateHooks(),
 	})
-	e.events = event.New()
 	e.sess = session.New(e.store, &session.Options{
 		CompressThreshold: int(cfg.Session.CompressThresholdBytes),
 		MaxArtifacts:      cfg.Session.MaxArtifacts,
 		MaxSessionBytes:   cfg.Session.MaxSessionBytes,
+		Hooks:             e.sessionHooks(),
 	})
+	e.fireSystem(hook.SystemStartup, "system.startup")
 	return e, nil
 }
 
@@ -193,6 +215,7 @@ func (e *Engine) Close() error {
 	closers := e.closers
 	e.closers = nil
 	e.mu.Unlock()
+	e.fireSystem(hook.SystemShutdown, "system.shutdown")
 
 	var first error
 	for i := len(closers) - 1; i >= 0; i-- {

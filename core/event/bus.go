@@ -295,8 +295,25 @@ type PublishOptions struct {
 	Tags          []string
 }
 
+// Hooks are optional callbacks around Publish; the hooks subsystem fills
+// them. They run on the publisher's goroutine. A nil field does nothing.
+type Hooks struct {
+	// BeforePublish may change the data, drop the event (skip true: Publish
+	// succeeds and nothing is delivered) or refuse it (an error).
+	BeforePublish func(typ string, data value.Value) (nd value.Value, skip bool, err error)
+	// AfterPublish sees every delivered event.
+	AfterPublish func(ev Event)
+}
+
+// Options configures New. A nil *Options means the defaults.
+type Options struct {
+	// Hooks are called around Publish. Default: none.
+	Hooks Hooks
+}
+
 // Bus is an engine's event bus.
 type Bus struct {
+	hooks     Hooks
 	prefix    string // random, so event ids differ across engines and runs
 	seq       atomic.Uint64
 	published atomic.Int64
@@ -310,10 +327,14 @@ type Bus struct {
 }
 
 // New returns an empty bus. The caller must Close it.
-func New() *Bus {
+func New(opts *Options) *Bus {
 	var b [6]byte
 	rand.Read(b[:])
-	return &Bus{prefix: hex.EncodeToString(b[:]), ix: buildIndex(nil), cache: map[string][]*Subscription{}}
+	bus := &Bus{prefix: hex.EncodeToString(b[:]), ix: buildIndex(nil), cache: map[string][]*Subscription{}}
+	if opts != nil {
+		bus.hooks = opts.Hooks
+	}
+	return bus
 }
 
 // Subscribe adds a subscription for pattern.
@@ -427,6 +448,13 @@ func (b *Bus) Publish(typ string, data value.Value, opts *PublishOptions) (Event
 	if err != nil {
 		return Event{}, errs.Wrap(errs.KindInvalidArgument, err, "event data")
 	}
+	if h := b.hooks.BeforePublish; h != nil {
+		nd, skip, err := h(typ, data)
+		if err != nil || skip {
+			return Event{}, err
+		}
+		data = nd
+	}
 	subs, err := b.matching(typ)
 	if err != nil {
 		return Event{}, err
@@ -442,6 +470,9 @@ func (b *Bus) Publish(typ string, data value.Value, opts *PublishOptions) (Event
 		if err := s.push(ev); err != nil && firstErr == nil {
 			firstErr = err
 		}
+	}
+	if h := b.hooks.AfterPublish; h != nil {
+		h(ev)
 	}
 	return ev, firstErr
 }

@@ -30,7 +30,7 @@ func TestPatternMatching(t *testing.T) {
 		{"state.write", []string{"state.write"}, []string{"state.writes"}},
 	}
 	for _, c := range cases {
-		b := New()
+		b := New(nil)
 		s, err := b.Subscribe(c.pattern, nil)
 		if err != nil {
 			t.Fatal(err)
@@ -52,7 +52,7 @@ func TestPatternMatching(t *testing.T) {
 }
 
 func TestBadInput(t *testing.T) {
-	b := New()
+	b := New(nil)
 	defer b.Close()
 	for _, p := range []string{"", "a..b", ".a", "a b"} {
 		if _, err := b.Subscribe(p, nil); !errs.IsKind(err, errs.KindInvalidArgument) {
@@ -73,7 +73,7 @@ func TestBadInput(t *testing.T) {
 }
 
 func TestEventFieldsAndSequence(t *testing.T) {
-	b := New()
+	b := New(nil)
 	defer b.Close()
 	s, _ := b.Subscribe("*", nil)
 	var last uint64
@@ -95,7 +95,7 @@ func TestEventFieldsAndSequence(t *testing.T) {
 }
 
 func TestReceiveTimeoutAndWakeup(t *testing.T) {
-	b := New()
+	b := New(nil)
 	defer b.Close()
 	s, _ := b.Subscribe("a", nil)
 	start := time.Now()
@@ -114,7 +114,7 @@ func TestReceiveTimeoutAndWakeup(t *testing.T) {
 }
 
 func TestPolicies(t *testing.T) {
-	b := New()
+	b := New(nil)
 	defer b.Close()
 	oldest, _ := b.Subscribe("p", &SubscribeOptions{BufferSize: 2, Policy: DropOldest})
 	newest, _ := b.Subscribe("p", &SubscribeOptions{BufferSize: 2, Policy: DropNewest})
@@ -166,7 +166,7 @@ func TestPolicies(t *testing.T) {
 }
 
 func TestBlockPublisherResumesWhenReaderDrains(t *testing.T) {
-	b := New()
+	b := New(nil)
 	defer b.Close()
 	s, _ := b.Subscribe("q", &SubscribeOptions{BufferSize: 1, Policy: Block, BlockTimeout: 5 * time.Second})
 	b.Publish("q", 1, nil)
@@ -182,7 +182,7 @@ func TestBlockPublisherResumesWhenReaderDrains(t *testing.T) {
 }
 
 func TestHandlersInOrderAndSlowHandlerIsolated(t *testing.T) {
-	b := New()
+	b := New(nil)
 	before := runtime.NumGoroutine()
 	var got []int64
 	var mu sync.Mutex
@@ -233,7 +233,7 @@ func TestHandlersInOrderAndSlowHandlerIsolated(t *testing.T) {
 }
 
 func TestConcurrentPublishSubscribe(t *testing.T) {
-	b := New()
+	b := New(nil)
 	defer b.Close()
 	var received atomic.Int64
 	var wg sync.WaitGroup
@@ -266,7 +266,7 @@ func TestConcurrentPublishSubscribe(t *testing.T) {
 func BenchmarkPublish(b *testing.B) {
 	for _, n := range []int{1, 10, 100} {
 		b.Run(fmt.Sprintf("subscribers-%d", n), func(b *testing.B) {
-			bus := New()
+			bus := New(nil)
 			defer bus.Close()
 			for i := 0; i < n; i++ {
 				// Patterns of each kind; drop_oldest keeps buffers bounded.

@@ -35,13 +35,15 @@ func ParseDurability(s string) (Durability, error) {
 // fills them. Each runs on the caller's goroutine and may block it. A nil
 // field does nothing.
 type Hooks struct {
-	// BeforeWrite may replace the value (returning it) or refuse the write
+	// BeforeWrite may change the value (returning another), skip the write
+	// (skip true: the call succeeds and nothing is written) or refuse it
 	// (returning an error). v is nil for a delete.
-	BeforeWrite func(ctx context.Context, scope Scope, key string, v value.Value) (value.Value, error)
+	BeforeWrite func(ctx context.Context, scope Scope, key string, v value.Value) (nv value.Value, skip bool, err error)
 	// AfterWrite sees every committed write.
 	AfterWrite func(ctx context.Context, scope Scope, key string, v value.Value)
-	// BeforeRead may refuse a read.
-	BeforeRead func(ctx context.Context, scope Scope, key string) error
+	// BeforeRead may refuse a read (an error) or answer it (replaced true:
+	// v is the result and the store is not read).
+	BeforeRead func(ctx context.Context, scope Scope, key string) (v value.Value, replaced bool, err error)
 	// AfterRead may replace the value read.
 	AfterRead func(ctx context.Context, scope Scope, key string, v value.Value) value.Value
 }
@@ -194,8 +196,12 @@ func (s *Store) Get(ctx context.Context, scope Scope, key string) (value.Value, 
 		return nil, false, err
 	}
 	if h := s.opts.Hooks.BeforeRead; h != nil {
-		if err := h(ctx, scope, key); err != nil {
+		v, replaced, err := h(ctx, scope, key)
+		if err != nil {
 			return nil, false, err
+		}
+		if replaced {
+			return v, v != nil, nil
 		}
 	}
 	raw, err := s.kv.Get(entryKey(scope, key))
@@ -420,8 +426,8 @@ func (tx *Tx) Set(scope Scope, key string, v value.Value) error {
 		return tx.Delete(scope, key)
 	}
 	if h := tx.s.opts.Hooks.BeforeWrite; h != nil {
-		nv, err := h(tx.ctx, scope, key, v)
-		if err != nil {
+		nv, skip, err := h(tx.ctx, scope, key, v)
+		if err != nil || skip {
 			return err
 		}
 		v = nv
@@ -443,7 +449,7 @@ func (tx *Tx) Delete(scope Scope, key string) error {
 		return err
 	}
 	if h := tx.s.opts.Hooks.BeforeWrite; h != nil {
-		if _, err := h(tx.ctx, scope, key, nil); err != nil {
+		if _, skip, err := h(tx.ctx, scope, key, nil); err != nil || skip {
 			return err
 		}
 	}

@@ -237,15 +237,24 @@ func TestConcurrentCounters(t *testing.T) {
 func TestHooksCalled(t *testing.T) {
 	var log []string
 	s := state.New(kv.NewMemory(), &state.Options{Hooks: state.Hooks{
-		BeforeWrite: func(_ context.Context, sc state.Scope, k string, v value.Value) (value.Value, error) {
+		BeforeWrite: func(_ context.Context, sc state.Scope, k string, v value.Value) (value.Value, bool, error) {
 			log = append(log, "before:"+k)
 			if k == "denied" {
-				return nil, errs.New(errs.KindDenied, "no")
+				return nil, false, errs.New(errs.KindDenied, "no")
+			}
+			if k == "skipped" {
+				return nil, true, nil
 			}
 			if v == "upper" {
-				return "UPPER", nil
+				return "UPPER", false, nil
 			}
-			return v, nil
+			return v, false, nil
+		},
+		BeforeRead: func(_ context.Context, sc state.Scope, k string) (value.Value, bool, error) {
+			if k == "answered" {
+				return "from hook", true, nil
+			}
+			return nil, false, nil
 		},
 		AfterWrite: func(_ context.Context, sc state.Scope, k string, v value.Value) { log = append(log, "after:"+k) },
 		AfterRead: func(_ context.Context, sc state.Scope, k string, v value.Value) value.Value {
@@ -261,7 +270,16 @@ func TestHooksCalled(t *testing.T) {
 	if err := s.Set(ctx, state.Global, "denied", 1.0); !errs.IsKind(err, errs.KindDenied) {
 		t.Fatalf("denied: %v", err)
 	}
-	if strings.Join(log, ",") != "before:a,after:a,read:a,before:denied" {
+	if err := s.Set(ctx, state.Global, "skipped", 1.0); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := s.Exists(ctx, state.Global, "skipped"); ok {
+		t.Fatal("skipped write was stored")
+	}
+	if v, ok, _ := s.Get(ctx, state.Global, "answered"); !ok || v != "from hook" {
+		t.Fatalf("replaced read: %v %v", v, ok)
+	}
+	if strings.Join(log, ",") != "before:a,after:a,read:a,before:denied,before:skipped" {
 		t.Fatalf("log %v", log)
 	}
 }
