@@ -7,12 +7,12 @@
 // A pattern is matched against an event type of dot-separated segments
 // ("agent.execution.started"):
 //
-//	*                     every event
-//	agent.execution.done  exactly that type
-//	agent.*               "agent." then one or more segments
-//	*.error               one or more segments, then ".error"
-//	agent.*.started       a "*" segment stands for one or more segments
-//	tool_*                a trailing "*" not after a dot is a string prefix
+//	"*"                     every event
+//	"agent.execution.done"  exactly that type
+//	"agent.*"               "agent." then one or more segments
+//	"*.error"               one or more segments, then ".error"
+//	"agent.*.started"       a "*" segment stands for one or more segments
+//	"tool_*"                a trailing "*" not after a dot is a string prefix
 //
 // Subscriptions are compiled into a segment trie, and the set of
 // subscriptions matching each event type is cached until subscriptions
