@@ -924,8 +924,8 @@ llmspell_status llmspell_state_migration_status(llmspell_engine *engine, char **
  * backup folder (config backup.dir; default <data_dir>.backups) and pruned
  * by backup.max_count and backup.max_age_days. A backup id may be "latest".
  * A backup summary is {"id","created_at","kind":"full"|"incremental",
- * "parent","label","files","total_bytes","stored_bytes","key_count",
- * "duration_ms",...}.
+ * "parent","layout","label","file_count","total_bytes","stored_bytes",
+ * "key_count"} (a backup that cannot be read lists as {"id","problem"}).
  */
 
 /*

@@ -442,6 +442,9 @@ func (s *Store) Migrate(ctx context.Context, target string, opts *MigrateOptions
 		}
 	}
 	batch := s.kv.NewBatch()
+	// Every batch must end (Commit or Discard): a swappable store counts an
+	// open batch as an operation in flight.
+	defer func() { batch.Discard() }()
 	pending := 0
 	flush := func(last string) error {
 		if o.DryRun {

@@ -234,24 +234,36 @@ func (s *Store) Close() error {
 }
 
 type batch struct {
-	s *Store
-	b *pebble.Batch
-	n int
+	s    *Store
+	b    *pebble.Batch
+	n    int
+	done bool // committed or discarded: the pebble batch went back to its pool
 }
 
 func (b *batch) Set(key, value []byte) { b.b.Set(key, value, nil); b.n++ }
 func (b *batch) Delete(key []byte)     { b.b.Delete(key, nil); b.n++ }
 func (b *batch) Len() int              { return b.n }
-func (b *batch) Discard()              { b.b.Close() }
+
+// Discard drops the batch; after Commit or a first Discard it does nothing.
+func (b *batch) Discard() {
+	if !b.done {
+		b.done = true
+		b.b.Close()
+	}
+}
+
 func (b *batch) Commit() error {
+	if b.done {
+		return errs.New(errs.KindInvalidArgument, "storage: batch already committed or discarded")
+	}
 	done, err := b.s.guard()
 	if err != nil {
-		b.b.Close()
+		b.Discard()
 		return err
 	}
 	defer done()
 	err = b.b.Commit(b.s.wo)
-	b.b.Close()
+	b.Discard()
 	return wrapErr("commit", err)
 }
 
