@@ -24,13 +24,23 @@ type scriptHandler struct {
 // logged; the run goes on. Pump does nothing while it is already running
 // (a handler's own API calls do not recurse into it).
 func (r *Run) Pump() {
-	if len(r.handlers) == 0 || r.pumping {
+	if !r.HasHandlers() || r.pumping {
 		return
 	}
 	r.pumping = true
 	defer func() { r.pumping = false }()
 	for delivered := true; delivered; {
 		delivered = false
+		for r.mailbox != nil {
+			select {
+			case call := <-r.mailbox:
+				call()
+				delivered = true
+				continue
+			default:
+			}
+			break
+		}
 		for _, h := range r.handlers {
 			if r.Ctx.Err() != nil {
 				return
@@ -58,12 +68,15 @@ func (r *Run) Finish(success bool) {
 	for _, s := range r.owned {
 		r.Engine.Events().Unsubscribe(s.ID())
 	}
-	r.owned, r.handlers = nil, nil
+	for _, id := range r.hooks {
+		r.Engine.Hooks().Unregister(id)
+	}
+	r.owned, r.handlers, r.hooks = nil, nil, nil
 }
 
-// HasHandlers reports whether the run has script event handlers, so the
-// adapters can skip Pump cheaply.
-func (r *Run) HasHandlers() bool { return len(r.handlers) > 0 }
+// HasHandlers reports whether the run has script event handlers or hooks,
+// so the adapters can skip Pump cheaply.
+func (r *Run) HasHandlers() bool { return len(r.handlers) > 0 || len(r.hooks) > 0 }
 
 func subscribeOptions(c *Call, m value.Map) (*event.SubscribeOptions, error) {
 	o := &event.SubscribeOptions{}

@@ -30,7 +30,23 @@ type Run struct {
 
 	handlers []*scriptHandler      // Event.subscribe with a function
 	owned    []*event.Subscription // every subscription this run made
+	hooks    []uint64              // Hook.register ids, removed when the run ends
+	mailbox  chan func()           // calls posted by other goroutines, served by Pump
 	pumping  bool
+}
+
+type runKey struct{}
+
+// Bind records the run in its context, so hook calls made from the run's
+// own goroutine are recognized. The host calls it once, before the script
+// starts.
+func (r *Run) Bind() { r.Ctx = context.WithValue(r.Ctx, runKey{}, r) }
+
+// isOwnCall reports whether ctx comes from this run (so the caller is on the
+// run's goroutine, inside one of its API calls).
+func (r *Run) isOwnCall(ctx context.Context) bool {
+	own, _ := ctx.Value(runKey{}).(*Run)
+	return own == r
 }
 
 // Output is a bounded sink for print output. When a write would pass the

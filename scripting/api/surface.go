@@ -31,6 +31,7 @@ func Surface() []Module {
 		sessionModule(),
 		artifactModule(),
 		eventModule(),
+		hookModule(),
 	}
 }
 

@@ -256,6 +256,7 @@ func (h *Host) Run(ctx context.Context, req Request) (res *Result, err error) {
 	}
 	out := api.NewOutput(maxOut, sink, cancel)
 	run := &api.Run{Ctx: runCtx, Engine: h.eng, Args: req.Args, Output: out, Cancel: cancel}
+	run.Bind()
 	if s := run.Stopped(); s != nil {
 		return &Result{Output: out.Bytes()}, s
 	}

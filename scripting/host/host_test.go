@@ -14,6 +14,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/scripting/host"
 )
@@ -361,5 +362,45 @@ func TestScriptHandlersRunOnTheRunAndAreRemovedAfter(t *testing.T) {
 	}
 	if subs := eng.Events().Stats().Subscriptions; len(subs) != 0 {
 		t.Fatalf("failed run left %d subscriptions", len(subs))
+	}
+}
+
+func TestScriptHookServesOtherGoroutinesAndEndsWithItsRun(t *testing.T) {
+	eng, _ := engine.New(nil)
+	defer eng.Close()
+	h, _ := host.New(eng)
+	ctx := context.Background()
+	done := make(chan error, 1)
+	go func() {
+		_, err := h.Run(ctx, host.Request{Language: "js", Source: `
+Hook.register("BeforeStateWrite", (c) => ({type: "modified", data: {value: "hooked:" + c.data.value}}));
+State.set("global", "ready", true);
+Utils.sleep(300);`})
+		done <- err
+	}()
+	// Wait until the spell's hook is in place, then write from this
+	// goroutine: the hook runs on the spell's goroutine at a safe point.
+	deadline := time.Now().Add(5 * time.Second)
+	for time.Now().Before(deadline) {
+		if v, _, _ := eng.State().Get(ctx, state.Global, "ready"); v != nil {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	if err := eng.State().Set(ctx, state.Global, "from_go", "x"); err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := eng.State().Get(ctx, state.Global, "from_go"); v != "hooked:x" {
+		t.Fatalf("cross-goroutine hook: %v", v)
+	}
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+	if n := len(eng.Hooks().List("")); n != 0 {
+		t.Fatalf("%d hooks outlived their run", n)
+	}
+	eng.State().Set(ctx, state.Global, "after", "y")
+	if v, _, _ := eng.State().Get(ctx, state.Global, "after"); v != "y" {
+		t.Fatalf("after the run: %v", v)
 	}
 }
