@@ -67,11 +67,16 @@ class _ArtifactReader(ctypes.Structure):
     """Opaque ``llmspell_artifact_reader``."""
 
 
+class _Subscription(ctypes.Structure):
+    """Opaque ``llmspell_subscription``."""
+
+
 EngineP = POINTER(_Engine)
 RunP = POINTER(_Run)
 ErrorP = POINTER(_Error)
 WriterP = POINTER(_ArtifactWriter)
 ReaderP = POINTER(_ArtifactReader)
+SubscriptionP = POINTER(_Subscription)
 #: ``char *`` owned by the caller (freed with ``llmspell_free``).
 BufP = POINTER(c_char)
 status_t = c_int32
@@ -472,6 +477,139 @@ llmspell_artifact_reader_read = _fn(
 )
 llmspell_artifact_reader_free = _fn("llmspell_artifact_reader_free", [ReaderP], None)
 
+# --- schema migrations ----------------------------------------------------
+
+llmspell_state_register_schema = _fn(
+    "llmspell_state_register_schema",
+    [EngineP, c_char_p, c_size_t, POINTER(ErrorP)],  # schema_json, schema_len
+    status_t,
+    _check,
+)
+llmspell_state_migrate = _fn(
+    "llmspell_state_migrate",
+    [
+        EngineP,
+        c_char_p,  # target (NUL-terminated)
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # report_out, report_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_state_migration_status = _fn(
+    "llmspell_state_migration_status",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+
+# --- backups --------------------------------------------------------------
+
+llmspell_backup_create = _fn(
+    "llmspell_backup_create",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # summary_out, summary_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_backup_list = _fn(
+    "llmspell_backup_list",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_backup_validate = _fn(
+    "llmspell_backup_validate",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],  # id or "latest"
+    status_t,
+    _check,
+)
+llmspell_backup_restore = _fn(
+    "llmspell_backup_restore",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],  # id or "latest"
+    status_t,
+    _check,
+)
+llmspell_backup_cleanup = _fn(
+    "llmspell_backup_cleanup",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # report_out, report_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+
+# --- events ---------------------------------------------------------------
+
+#: ``llmspell_event_fn``: (user_data, event_json, event_len). Both pointers
+#: are declared ``c_void_p`` so the callback receives plain ints (cheaper
+#: than ctypes pointer objects); the JSON is read with ``string_at``.
+EVENT_FN = ctypes.CFUNCTYPE(None, c_void_p, c_void_p, c_size_t)
+#: ``llmspell_free_fn``: (user_data).
+FREE_FN = ctypes.CFUNCTYPE(None, c_void_p)
+
+llmspell_event_publish = _fn(
+    "llmspell_event_publish",
+    [
+        EngineP,
+        c_char_p,  # type (NUL-terminated)
+        c_char_p, c_size_t,  # data_json, data_len (optional: NULL is null)
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # event_out, event_len (optional)
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_subscription_new = _fn(
+    "llmspell_subscription_new",
+    [
+        EngineP,
+        c_char_p,  # pattern
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(SubscriptionP),  # out
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_subscription_next = _fn(
+    "llmspell_subscription_next",
+    [SubscriptionP, c_uint32, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_event_subscribe_callback = _fn(
+    "llmspell_event_subscribe_callback",
+    [
+        EngineP,
+        c_char_p,  # pattern
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        EVENT_FN,  # fn
+        c_void_p,  # user_data
+        FREE_FN,  # user_data_free (optional: pass None)
+        POINTER(SubscriptionP),  # out
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_subscription_free = _fn("llmspell_subscription_free", [SubscriptionP], None)
+llmspell_event_stats = _fn(
+    "llmspell_event_stats",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+
 
 def take_bytes(buf: Any, length: c_size_t) -> Optional[bytes]:
     """Copy an owned ``void *`` buffer of ``length`` bytes, then ``llmspell_free`` it.
@@ -500,6 +638,9 @@ __all__ = [
     "BufP",
     "WriterP",
     "ReaderP",
+    "SubscriptionP",
+    "EVENT_FN",
+    "FREE_FN",
     "byref",
     "error_from",
     "status_name",
