@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import json
 from ctypes import c_int32, c_size_t
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Sequence, Type
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Mapping, Optional, Sequence, Type
 
 from . import _ffi
 from .errors import InvalidArgumentError
@@ -348,6 +348,156 @@ class State:
             A new :class:`Transaction`.
         """
         return Transaction(self)
+
+    # --- schema migrations ---------------------------------------------------
+
+    def register_schema(
+        self,
+        version: str,
+        fields: Optional[Mapping[str, Any]] = None,
+        migrations: Optional[Sequence[Mapping[str, Any]]] = None,
+        scopes: Optional[Iterable[str]] = None,
+    ) -> None:
+        """Record a schema version of state values and the transforms that
+        bring a value from the previous registered version to this one.
+
+        Wraps ``llmspell_state_register_schema``. Transforms are dicts:
+        ``{"op": "rename", "from": "name", "to": "full_name"}``,
+        ``{"op": "copy", "from": "a", "to": "b"}``,
+        ``{"op": "default", "field": "tier", "value": "free"}``,
+        ``{"op": "remove", "field": "legacy"}``,
+        ``{"op": "convert", "field": "age", "to": "integer"}``. (``"custom"``
+        transforms need a script function and exist only in spells.)
+
+        Args:
+            version: the version, ``"MAJOR.MINOR.PATCH"``.
+            fields: a JSON-serializable description of the fields, kept as is.
+            migrations: the transforms from the previous version, in order.
+            scopes: scope patterns the schema applies to, e.g. ``["user:*"]``;
+                None for every scope.
+
+        Raises:
+            InvalidArgumentError: a bad version, an unknown op, a transform
+                missing a field, a bad scope pattern.
+            StorageError: the store failed.
+            ClosedError: the engine was closed.
+            TypeError: an argument has the wrong type.
+        """
+        if not isinstance(version, str):
+            raise TypeError(f"version must be str, not {type(version).__name__}")
+        schema: Dict[str, Any] = {"version": version}
+        if fields is not None:
+            if not isinstance(fields, Mapping):
+                raise TypeError(f"fields must be a dict or None, not {type(fields).__name__}")
+            schema["fields"] = dict(fields)
+        if migrations is not None:
+            if isinstance(migrations, (str, bytes, Mapping)) or not isinstance(migrations, Iterable):
+                raise TypeError(
+                    f"migrations must be a list of dicts or None, not {type(migrations).__name__}"
+                )
+            steps = list(migrations)
+            for i, m in enumerate(steps):
+                if not isinstance(m, Mapping):
+                    raise TypeError(f"migrations[{i}] must be a dict, not {type(m).__name__}")
+            schema["migrations"] = [dict(m) for m in steps]
+        if scopes is not None:
+            if isinstance(scopes, (str, bytes)) or not isinstance(scopes, Iterable):
+                raise TypeError(f"scopes must be a list of str or None, not {type(scopes).__name__}")
+            patterns = list(scopes)
+            for i, p in enumerate(patterns):
+                if not isinstance(p, str):
+                    raise TypeError(f"scopes[{i}] must be str, not {type(p).__name__}")
+            schema["scopes"] = patterns
+        raw = _encode_value(schema, "schema")
+        err = _ffi.ErrorP()
+        _ffi.llmspell_state_register_schema(self._engine._live(), raw, len(raw), _ffi.byref(err))
+
+    def migrate(
+        self,
+        target: str,
+        dry_run: bool = False,
+        batch_size: Optional[int] = None,
+        backup: bool = True,
+    ) -> Dict[str, Any]:
+        """Bring every matching state value to schema version ``target``.
+
+        Wraps ``llmspell_state_migrate``. The registered versions between the
+        current one and ``target`` are chained; values are rewritten in
+        atomic batches that record progress, so an interrupted migration
+        resumes when run again. Unless ``backup`` is False or ``dry_run`` is
+        True, a backup of the whole store is taken first (its id is the
+        report's ``backup_id``). Writers wait while it runs; the GIL is
+        released.
+
+        Args:
+            target: the version to reach.
+            dry_run: count what would change and change nothing.
+            batch_size: values per atomic batch; None for the default (500).
+            backup: take a backup first.
+
+        Returns:
+            The report: ``from``, ``to``, ``steps``, ``items_migrated``,
+            ``items_scanned``, ``duration_ms``, ``warnings``, ``dry_run``,
+            ``resumed`` and ``backup_id`` (None when no backup was taken).
+
+        Raises:
+            NotFoundError: ``target`` is not registered.
+            InvalidArgumentError: a downgrade, a bad version.
+            ConflictError: another migration is under way.
+            StorageError: the store or the backup failed.
+            ClosedError: the engine was closed.
+            TypeError: an argument has the wrong type.
+        """
+        t = _name_bytes(target, "target", False)
+        opts: Dict[str, Any] = {"dry_run": _bool(dry_run, "dry_run"), "backup": _bool(backup, "backup")}
+        if batch_size is not None:
+            if not isinstance(batch_size, int) or isinstance(batch_size, bool):
+                raise TypeError(f"batch_size must be int or None, not {type(batch_size).__name__}")
+            opts["batch_size"] = batch_size
+        raw = _encode_value(opts, "options")
+        out = _ffi.BufP()
+        n = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_state_migrate(
+                self._engine._live(), t, raw, len(raw), _ffi.byref(out), _ffi.byref(n), _ffi.byref(err)
+            )
+        finally:
+            text = _ffi.take_string(out, n)
+        report: Dict[str, Any] = json.loads(text or "{}")
+        return report
+
+    def migration_status(self) -> Dict[str, Any]:
+        """Describe the schema state.
+
+        Wraps ``llmspell_state_migration_status``.
+
+        Returns:
+            ``{"current": version or None, "in_progress": bool,
+            "versions": [...]}``, plus ``from``, ``to`` and
+            ``items_migrated`` while a migration is under way.
+
+        Raises:
+            StorageError: the store failed.
+            ClosedError: the engine was closed.
+        """
+        out = _ffi.BufP()
+        n = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_state_migration_status(
+                self._engine._live(), _ffi.byref(out), _ffi.byref(n), _ffi.byref(err)
+            )
+        finally:
+            text = _ffi.take_string(out, n)
+        status: Dict[str, Any] = json.loads(text or "{}")
+        return status
+
+
+def _bool(value: Any, what: str) -> bool:
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be bool, not {type(value).__name__}")
+    return value
 
 
 class Transaction:
