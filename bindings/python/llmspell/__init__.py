@@ -18,6 +18,8 @@ from .engine import Engine, RunResult, RunToken, abi_version, version, version_n
 from .state import State, Transaction
 from .sessions import Sessions
 from .artifacts import Artifact, ArtifactReader, Artifacts, ArtifactWriter
+from .backups import Backups
+from .events import Events, Subscription
 from .errors import (
     STATUS_CODES,
     CancelledError,
@@ -49,6 +51,9 @@ __all__ = [
     "Artifact",
     "ArtifactWriter",
     "ArtifactReader",
+    "Backups",
+    "Events",
+    "Subscription",
     "version",
     "version_number",
     "abi_version",

@@ -16,12 +16,15 @@ from __future__ import annotations
 import json
 import os
 import threading
+import weakref
 from ctypes import c_size_t
 from typing import Any, Dict, List, Optional, Union
 
 from . import _ffi
 from .errors import ClosedError, InvalidArgumentError, LlmspellError
 from .artifacts import Artifacts
+from .backups import Backups
+from .events import Events, Subscription
 from .sessions import Sessions
 from .state import State
 
@@ -205,6 +208,8 @@ class Engine:
         """
         self._handle: Any = None
         self._lock = threading.Lock()
+        # Subscriptions made through engine.events, closed by close().
+        self._subscriptions: "weakref.WeakSet[Subscription]" = weakref.WeakSet()
         if config is None:
             raw: Optional[bytes] = None
         elif isinstance(config, dict):
@@ -233,10 +238,18 @@ class Engine:
         """Drop this engine. Idempotent; runs in flight on other threads
         finish normally.
 
-        Wraps ``llmspell_engine_free``.
+        Every event subscription made through :attr:`events` that is still
+        open is closed first (a push subscription would otherwise keep the
+        engine, and its data folder, open for good). Run tokens and artifact
+        streams go on working.
+
+        Wraps ``llmspell_subscription_free`` and ``llmspell_engine_free``.
         """
         with self._lock:
             h, self._handle = self._handle, None
+            subs = list(getattr(self, "_subscriptions", ()))
+        for sub in subs:
+            sub.close()
         if h is not None:
             _ffi.llmspell_engine_free(h)
 
@@ -303,6 +316,36 @@ class Engine:
             An :class:`~llmspell.Artifacts` bound to this engine.
         """
         return Artifacts(self)
+
+    @property
+    def backups(self) -> Backups:
+        """The backups of the engine's whole store, as a :class:`~llmspell.Backups`.
+
+        Wraps ``llmspell_backup_create``, ``llmspell_backup_list``,
+        ``llmspell_backup_validate``, ``llmspell_backup_restore`` and
+        ``llmspell_backup_cleanup``. The object keeps this engine alive; its
+        methods raise :class:`~llmspell.errors.ClosedError` once the engine
+        is closed.
+
+        Returns:
+            A :class:`~llmspell.Backups` bound to this engine.
+        """
+        return Backups(self)
+
+    @property
+    def events(self) -> Events:
+        """The engine's event bus, as an :class:`~llmspell.Events`.
+
+        Wraps ``llmspell_event_publish``, ``llmspell_subscription_new``,
+        ``llmspell_subscription_next``, ``llmspell_event_subscribe_callback``,
+        ``llmspell_subscription_free`` and ``llmspell_event_stats``. It is the
+        bus spells see through their ``Event`` global. Closing the engine
+        closes the subscriptions made through it.
+
+        Returns:
+            An :class:`~llmspell.Events` bound to this engine.
+        """
+        return Events(self)
 
     def ping(self) -> None:
         """Check that the engine is live and not poisoned; does nothing else.
