@@ -25,6 +25,7 @@ const (
 	tagWriter uintptr = 3
 	tagReader uintptr = 4
 	tagSub    uintptr = 5
+	tagReply  uintptr = 6
 	tagShift          = 3
 )
 

@@ -13,6 +13,19 @@ static void test_event_cb(void *ud, char *json, size_t len) {
 }
 static void test_event_free(void *ud) { ((int64_t *)ud)[2] = 1; }
 static int64_t test_slot(void *ud, int i) { return __atomic_load_n(&((int64_t *)ud)[i], __ATOMIC_SEQ_CST); }
+// A test hook: cancels writes of key "cancel_me", rewrites "modify_me",
+// answers garbage for "garbage_me"; counts calls in slots[0] and marks
+// slots[2] when its user data is freed.
+static void test_hook(void *ud, char *json, size_t len, llmspell_hook_reply *reply) {
+	int64_t *slots = (int64_t *)ud;
+	__atomic_add_fetch(&slots[0], 1, __ATOMIC_SEQ_CST);
+	const char *r = NULL;
+	if (strstr(json, "\"key\":\"cancel_me\"")) r = "{\"type\":\"cancel\",\"reason\":\"from C\"}";
+	else if (strstr(json, "\"key\":\"modify_me\"")) r = "{\"type\":\"modified\",\"data\":{\"value\":\"from C\"}}";
+	else if (strstr(json, "\"key\":\"garbage_me\"")) r = "{\"type\":\"explode\"}";
+	if (r) llmspell_hook_reply_set(reply, (char *)r, strlen(r));
+}
+static llmspell_hook_fn test_hook_ptr(void) { return (llmspell_hook_fn)test_hook; }
 static llmspell_event_fn test_event_cb_ptr(void) { return (llmspell_event_fn)test_event_cb; }
 static llmspell_free_fn test_event_free_ptr(void) { return test_event_free; }
 */
@@ -461,6 +474,30 @@ func tEventStats(eng uintptr) string {
 	var out *C.char
 	var n C.size_t
 	llmspell_event_stats(C.ls_engine_ptr(C.uintptr_t(eng)), &out, &n, nil)
+	defer llmspell_free(unsafe.Pointer(out))
+	return C.GoStringN(out, C.int(n))
+}
+
+// tHookRegister registers the C test hook; slots as for tCallbackSub.
+func tHookRegister(eng uintptr, point string, prio int32) (uint64, unsafe.Pointer, tResult) {
+	cp := C.CString(point)
+	defer C.free(unsafe.Pointer(cp))
+	slots := C.calloc(3, 8)
+	var id C.uint64_t
+	var errp *C.llmspell_error
+	st := llmspell_hook_register(C.ls_engine_ptr(C.uintptr_t(eng)), cp, C.int32_t(prio), nil, 0,
+		C.test_hook_ptr(), slots, C.test_event_free_ptr(), &id, &errp)
+	return uint64(id), slots, takeError(int32(st), errp)
+}
+
+func tHookUnregister(eng uintptr, id uint64) int32 {
+	return int32(llmspell_hook_unregister(C.ls_engine_ptr(C.uintptr_t(eng)), C.uint64_t(id), nil))
+}
+
+func tHookList(eng uintptr) string {
+	var out *C.char
+	var n C.size_t
+	llmspell_hook_list(C.ls_engine_ptr(C.uintptr_t(eng)), nil, &out, &n, nil)
 	defer llmspell_free(unsafe.Pointer(out))
 	return C.GoStringN(out, C.int(n))
 }

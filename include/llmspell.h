@@ -127,10 +127,18 @@ typedef struct llmspell_error llmspell_error;
 typedef struct llmspell_artifact_writer llmspell_artifact_writer;
 typedef struct llmspell_artifact_reader llmspell_artifact_reader;
 typedef struct llmspell_subscription llmspell_subscription;
+typedef struct llmspell_hook_reply llmspell_hook_reply;
 
 /* An event callback: receives one event as UTF-8 JSON of event_len bytes
  * (also NUL-terminated), borrowed for the duration of the call only. */
 typedef void (*llmspell_event_fn)(void *user_data, const char *event_json, size_t event_len);
+/* A hook: receives the hook context as UTF-8 JSON {"point","component":
+ * {"type","name"},"data","metadata","correlation_id"} (borrowed for the
+ * call) and may answer through reply with llmspell_hook_reply_set; no
+ * answer means "continue". It runs synchronously on the thread that hit the
+ * hook point. */
+typedef void (*llmspell_hook_fn)(void *user_data, const char *context_json, size_t context_len,
+                                 llmspell_hook_reply *reply);
 /* Frees a callback's user_data; called once, after the last callback. */
 typedef void (*llmspell_free_fn)(void *user_data);
 
@@ -1132,6 +1140,92 @@ void llmspell_subscription_free(llmspell_subscription *sub);
  */
 llmspell_status llmspell_event_stats(llmspell_engine *engine, char **json_out, size_t *json_len,
                                      llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Hooks                                                                    */
+/* ------------------------------------------------------------------------ */
+/*
+ * Hooks run at named points (BeforeStateWrite, AfterAgentExecution,
+ * SessionStart, BeforeEventEmit, SystemShutdown, custom:<name>, ... see
+ * SCRIPT_API.md; "state:before_write" spellings are accepted) in priority
+ * order, lower first. A hook's answer has real effect: {"type":"continue"},
+ * {"type":"modified","data":...} (the operation goes on with the data),
+ * {"type":"cancel","reason":"..."} (the operation fails with
+ * LLMSPELL_ERR_CANCELLED), {"type":"replace","data":...} (the data is the
+ * result; the operation is skipped), {"type":"retry","delay_ms","max_attempts"},
+ * {"type":"skipped"}, {"type":"redirect","target"}, {"type":"cache","key",
+ * "ttl_s"}. Each hook runs under a circuit breaker (3 failures in 30 s or 2
+ * calls over 50 ms open it for 15 s; announced as hook.breaker.* events).
+ */
+
+/*
+ * llmspell_hook_register registers a C hook at a point.
+ * Params: engine (in) a live engine;
+ *   point (in) NUL-terminated point name; must not be NULL;
+ *   priority (in) lower runs first (highest -100, high -50, normal 0,
+ *     low 50, lowest 100);
+ *   options_json, options_len (in, optional) {"name":"...",
+ *     "component":"state"} (component limits the hook to one component
+ *     type); NULL/0 for none;
+ *   fn (in) the hook; must not be NULL;
+ *   user_data (in, optional) passed to every call;
+ *   user_data_free (in, optional) called once when the hook is
+ *     unregistered or the engine closes;
+ *   id_out (out) receives the hook id; must not be NULL;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (unknown point, NULL
+ *   fn); LLMSPELL_ERR_CLOSED. On failure user_data_free is not called.
+ * Ownership: the hook belongs to the engine until unregistered.
+ * Thread-safety: safe from any thread. fn may be called from any thread,
+ *   concurrently when several threads hit the point, and must be
+ *   thread-safe; it may call back into the library.
+ */
+llmspell_status llmspell_hook_register(llmspell_engine *engine, const char *point, int32_t priority,
+                                       const char *options_json, size_t options_len,
+                                       llmspell_hook_fn fn, void *user_data,
+                                       llmspell_free_fn user_data_free, uint64_t *id_out,
+                                       llmspell_error **err);
+
+/*
+ * llmspell_hook_reply_set answers a hook call with a result JSON (see
+ * above). Calling it again replaces the answer.
+ * Params: reply (in) the reply passed to the hook; valid only during that
+ *   call; result_json, result_len (in) the result; must not be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (malformed result);
+ *   LLMSPELL_ERR_CLOSED (the call already returned).
+ * Ownership: result_json is borrowed for the call.
+ * Thread-safety: call it from the hook, on the hook's thread.
+ */
+llmspell_status llmspell_hook_reply_set(llmspell_hook_reply *reply, const char *result_json,
+                                        size_t result_len);
+
+/*
+ * llmspell_hook_unregister removes a hook. No call of it starts after this
+ * returns, and calls in progress on other threads have finished (called
+ * from inside the hook itself, it returns at once). user_data_free runs.
+ * Params: engine (in) a live engine; id (in) from llmspell_hook_register;
+ *   err (out, optional) may be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (no such hook);
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_hook_unregister(llmspell_engine *engine, uint64_t id, llmspell_error **err);
+
+/*
+ * llmspell_hook_list describes the registered hooks (of every language) as
+ * a JSON array [{"id","name","point","priority","language","breaker",
+ * "calls","failures","slow","skipped"}], in execution order per point.
+ * Params: engine (in) a live engine; point (in, optional) NULL for all;
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (unknown point);
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_hook_list(llmspell_engine *engine, const char *point, char **json_out,
+                                   size_t *json_len, llmspell_error **err);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,245 @@
+package main
+
+/*
+#cgo CFLAGS: -I${SRCDIR}/../include
+#include "capi_internal.h"
+*/
+import "C"
+
+import (
+	"context"
+	"sync"
+	"unsafe"
+
+	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/hook"
+	"github.com/llmspell/llmspell-go/core/value"
+)
+
+// cHook is a C hook function with its user data.
+type cHook struct {
+	fn      C.llmspell_hook_fn
+	ud      unsafe.Pointer
+	udFree  C.llmspell_free_fn
+	mu       sync.Mutex
+	idle     *sync.Cond // signalled when inflight drops
+	removed  bool
+	inflight int
+	threads  sync.Map // thread ids currently inside fn
+	freed    sync.Once
+}
+
+func newCHook(fn C.llmspell_hook_fn, ud unsafe.Pointer, udFree C.llmspell_free_fn) *cHook {
+	h := &cHook{fn: fn, ud: ud, udFree: udFree}
+	h.idle = sync.NewCond(&h.mu)
+	return h
+}
+
+// begin counts a call in, unless the hook was removed.
+func (h *cHook) begin() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.removed {
+		return false
+	}
+	h.inflight++
+	return true
+}
+
+func (h *cHook) end() {
+	h.mu.Lock()
+	h.inflight--
+	h.idle.Broadcast()
+	h.mu.Unlock()
+}
+
+// remove stops new calls; with wait it also waits for calls in progress.
+func (h *cHook) remove(wait bool) {
+	h.mu.Lock()
+	h.removed = true
+	for wait && h.inflight > 0 {
+		h.idle.Wait()
+	}
+	h.mu.Unlock()
+}
+
+// reply is what a hook call may answer through llmspell_hook_reply_set.
+type reply struct {
+	mu     sync.Mutex
+	result *hook.Result
+	err    error
+}
+
+// cHooks maps an engine's hook ids to their C hooks, so unregister and
+// engine close can end them.
+var (
+	cHooksMu sync.Mutex
+	cHooks   = map[uint64]*cHook{}
+)
+
+func (h *cHook) free() {
+	h.freed.Do(func() { C.ls_call_free(h.udFree, h.ud) })
+}
+
+// call runs the C hook for one hook point.
+func (h *cHook) call(_ context.Context, hc *hook.Context) (hook.Result, error) {
+	if !h.begin() {
+		return hook.Result{Kind: hook.Continue}, nil
+	}
+	defer h.end()
+	data, err := value.Encode(hc.Map())
+	if err != nil {
+		return hook.Result{}, err
+	}
+	rp := &reply{}
+	id := reg.addStream(tagReply, rp)
+	defer reg.removeStream(id, tagReply)
+	tid := uint64(C.ls_thread_id())
+	h.threads.Store(tid, true)
+	defer h.threads.Delete(tid)
+	p := C.CBytes(append(data, 0))
+	defer C.free(p)
+	C.ls_call_hook(h.fn, h.ud, (*C.char)(p), C.size_t(len(data)), C.ls_reply_ptr(C.uintptr_t(id)))
+	rp.mu.Lock()
+	defer rp.mu.Unlock()
+	if rp.err != nil {
+		return hook.Result{}, rp.err
+	}
+	if rp.result == nil {
+		return hook.Result{Kind: hook.Continue}, nil
+	}
+	return *rp.result, nil
+}
+
+//export llmspell_hook_register
+func llmspell_hook_register(e *C.llmspell_engine, point *C.char, priority C.int32_t, optionsJSON *C.char, optionsLen C.size_t,
+	fn C.llmspell_hook_fn, ud unsafe.Pointer, udFree C.llmspell_free_fn, idOut *C.uint64_t, errOut **C.llmspell_error) C.llmspell_status {
+	if idOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "id_out is NULL"))
+	}
+	*idOut = 0
+	if fn == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "fn is NULL"))
+	}
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		ps, err := cName(point, "point", true)
+		if err != nil {
+			return err
+		}
+		p, err := hook.ParsePoint(ps)
+		if err != nil {
+			return err
+		}
+		o, err := jsonObject(optionsJSON, optionsLen, "options_json")
+		if err != nil {
+			return err
+		}
+		if err := checkKeys(o, "options_json", "name", "component"); err != nil {
+			return err
+		}
+		ro := &hook.RegisterOptions{Priority: int(priority), Language: "c"}
+		if err := strFields(o, map[string]*string{"name": &ro.Name, "component": &ro.ComponentFilter}); err != nil {
+			return err
+		}
+		h := newCHook(fn, ud, udFree)
+		id, err := ref.eng.Hooks().Register(p, h.call, ro)
+		if err != nil {
+			return err
+		}
+		cHooksMu.Lock()
+		cHooks[id] = h
+		cHooksMu.Unlock()
+		// The engine's close frees what was never unregistered.
+		ref.eng.OnClose(func() error {
+			cHooksMu.Lock()
+			hh, ok := cHooks[id]
+			delete(cHooks, id)
+			cHooksMu.Unlock()
+			if ok {
+				hh.remove(true)
+				hh.free()
+			}
+			return nil
+		})
+		*idOut = C.uint64_t(id)
+		return nil
+	})
+}
+
+//export llmspell_hook_reply_set
+func llmspell_hook_reply_set(r *C.llmspell_hook_reply, resultJSON *C.char, resultLen C.size_t) C.llmspell_status {
+	return guarded(nil, func() error {
+		obj, err := reg.lookupStream(uintptr(unsafe.Pointer(r)), tagReply, "hook reply")
+		if err != nil {
+			return err
+		}
+		rp := obj.(*reply)
+		if resultJSON == nil {
+			return errs.New(errs.KindInvalidArgument, "result_json is NULL")
+		}
+		v, err := jsonInput(resultJSON, resultLen, "result_json")
+		if err != nil {
+			return err
+		}
+		res, err := hook.ParseResult(v)
+		rp.mu.Lock()
+		defer rp.mu.Unlock()
+		if err != nil {
+			rp.err = err // a malformed answer counts as the hook failing
+			return err
+		}
+		rp.result, rp.err = &res, nil
+		return nil
+	})
+}
+
+//export llmspell_hook_unregister
+func llmspell_hook_unregister(e *C.llmspell_engine, id C.uint64_t, errOut **C.llmspell_error) C.llmspell_status {
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		if !ref.eng.Hooks().Unregister(uint64(id)) {
+			return errs.New(errs.KindNotFound, "no hook %d", uint64(id))
+		}
+		cHooksMu.Lock()
+		h, ok := cHooks[uint64(id)]
+		delete(cHooks, uint64(id))
+		cHooksMu.Unlock()
+		if ok {
+			if _, inside := h.threads.Load(uint64(C.ls_thread_id())); !inside {
+				h.remove(true)
+				h.free()
+			} else {
+				// Called from inside the hook: the call in progress is the
+				// last; free the user data once it returns.
+				h.remove(false)
+				go func() { h.remove(true); h.free() }()
+			}
+		}
+		return nil
+	})
+}
+
+//export llmspell_hook_list
+func llmspell_hook_list(e *C.llmspell_engine, point *C.char, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
+	if jsonOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
+	}
+	*jsonOut = nil
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		var p hook.Point
+		if point != nil {
+			ps, err := cName(point, "point", true)
+			if err != nil {
+				return err
+			}
+			if p, err = hook.ParsePoint(ps); err != nil {
+				return err
+			}
+		}
+		infos := ref.eng.Hooks().List(p)
+		out := make(value.List, len(infos))
+		for i, in := range infos {
+			out[i] = in.Map()
+		}
+		return encodeOut(jsonOut, jsonLen, out)
+	})
+}
