@@ -18,9 +18,9 @@ import (
 
 // cHook is a C hook function with its user data.
 type cHook struct {
-	fn      C.llmspell_hook_fn
-	ud      unsafe.Pointer
-	udFree  C.llmspell_free_fn
+	fn       C.llmspell_hook_fn
+	ud       unsafe.Pointer
+	udFree   C.llmspell_free_fn
 	mu       sync.Mutex
 	idle     *sync.Cond // signalled when inflight drops
 	removed  bool
