@@ -13,6 +13,15 @@ pub type llmspell_event_fn = ::core::option::Option<
         event_len: usize,
     ),
 >;
+#[doc = " A hook: receives the hook context as UTF-8 JSON {\"point\",\"component\":\n {\"type\",\"name\"},\"data\",\"metadata\",\"correlation_id\"} (borrowed for the\n call) and may answer through reply with llmspell_hook_reply_set; no\n answer means \"continue\". It runs synchronously on the thread that hit the\n hook point."]
+pub type llmspell_hook_fn = ::core::option::Option<
+    unsafe extern "C" fn(
+        user_data: *mut ::core::ffi::c_void,
+        context_json: *const ::core::ffi::c_char,
+        context_len: usize,
+        reply: *mut llmspell_hook_reply,
+    ),
+>;
 #[doc = " Frees a callback's user_data; called once, after the last callback."]
 pub type llmspell_free_fn =
     ::core::option::Option<unsafe extern "C" fn(user_data: *mut ::core::ffi::c_void)>;
@@ -44,6 +53,11 @@ pub struct llmspell_artifact_reader {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct llmspell_subscription {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llmspell_hook_reply {
     _unused: [u8; 0],
 }
 pub const LLMSPELL_VERSION_MAJOR: i32 = 0;
@@ -452,6 +466,39 @@ extern "C" {
     #[doc = " llmspell_event_stats returns the bus statistics as JSON:\n {\"published\":n,\"subscriptions\":[{\"id\",\"pattern\",\"policy\",\"handler\",\n  \"queued\",\"capacity\",\"delivered\",\"dropped\",\"rejected\"}]}.\n Params: engine (in) a live engine; json_out (out) must not be NULL;\n   json_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
     pub fn llmspell_event_stats(
         engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_hook_register registers a C hook at a point.\n Params: engine (in) a live engine;\n   point (in) NUL-terminated point name; must not be NULL;\n   priority (in) lower runs first (highest -100, high -50, normal 0,\n     low 50, lowest 100);\n   options_json, options_len (in, optional) {\"name\":\"...\",\n     \"component\":\"state\"} (component limits the hook to one component\n     type); NULL/0 for none;\n   fn (in) the hook; must not be NULL;\n   user_data (in, optional) passed to every call;\n   user_data_free (in, optional) called once when the hook is\n     unregistered or the engine closes;\n   id_out (out) receives the hook id; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (unknown point, NULL\n   fn); LLMSPELL_ERR_CLOSED. On failure user_data_free is not called.\n Ownership: the hook belongs to the engine until unregistered.\n Thread-safety: safe from any thread. fn may be called from any thread,\n   concurrently when several threads hit the point, and must be\n   thread-safe; it may call back into the library."]
+    pub fn llmspell_hook_register(
+        engine: *mut llmspell_engine,
+        point: *const ::core::ffi::c_char,
+        priority: i32,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        fn_: llmspell_hook_fn,
+        user_data: *mut ::core::ffi::c_void,
+        user_data_free: llmspell_free_fn,
+        id_out: *mut u64,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_hook_reply_set answers a hook call with a result JSON (see\n above). Calling it again replaces the answer.\n Params: reply (in) the reply passed to the hook; valid only during that\n   call; result_json, result_len (in) the result; must not be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (malformed result);\n   LLMSPELL_ERR_CLOSED (the call already returned).\n Ownership: result_json is borrowed for the call.\n Thread-safety: call it from the hook, on the hook's thread."]
+    pub fn llmspell_hook_reply_set(
+        reply: *mut llmspell_hook_reply,
+        result_json: *const ::core::ffi::c_char,
+        result_len: usize,
+    ) -> llmspell_status;
+    #[doc = " llmspell_hook_unregister removes a hook. No call of it starts after this\n returns, and calls in progress on other threads have finished (called\n from inside the hook itself, it returns at once). user_data_free runs.\n Params: engine (in) a live engine; id (in) from llmspell_hook_register;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (no such hook);\n   LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_hook_unregister(
+        engine: *mut llmspell_engine,
+        id: u64,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_hook_list describes the registered hooks (of every language) as\n a JSON array [{\"id\",\"name\",\"point\",\"priority\",\"language\",\"breaker\",\n \"calls\",\"failures\",\"slow\",\"skipped\"}], in execution order per point.\n Params: engine (in) a live engine; point (in, optional) NULL for all;\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (unknown point);\n   LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_hook_list(
+        engine: *mut llmspell_engine,
+        point: *const ::core::ffi::c_char,
         json_out: *mut *mut ::core::ffi::c_char,
         json_len: *mut usize,
         err: *mut *mut llmspell_error,
