@@ -334,3 +334,48 @@ func llmspell_event_stats(e *C.llmspell_engine, jsonOut **C.char, jsonLen *C.siz
 		return encodeOut(jsonOut, jsonLen, ref.eng.Events().Stats().Map())
 	})
 }
+
+//export llmspell_event_query
+func llmspell_event_query(e *C.llmspell_engine, queryJSON *C.char, queryLen C.size_t, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
+	if jsonOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
+	}
+	*jsonOut = nil
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		j := ref.eng.Journal()
+		if j == nil {
+			return errs.New(errs.KindInvalidArgument, "event persistence is off (set events.persist = true in the config)")
+		}
+		o, err := jsonObject(queryJSON, queryLen, "query_json")
+		if err != nil {
+			return err
+		}
+		if err := checkKeys(o, "query_json", "pattern", "correlation_id", "since", "until", "limit"); err != nil {
+			return err
+		}
+		q := &event.Query{}
+		if err := strFields(o, map[string]*string{"pattern": &q.Pattern, "correlation_id": &q.CorrelationID}); err != nil {
+			return err
+		}
+		limit, err := intOpt(o, "limit")
+		if err != nil {
+			return err
+		}
+		q.Limit = int(limit)
+		if q.Since, err = timeField(o, "since"); err != nil {
+			return err
+		}
+		if q.Until, err = timeField(o, "until"); err != nil {
+			return err
+		}
+		list, err := j.Query(q)
+		if err != nil {
+			return err
+		}
+		out := make(value.List, len(list))
+		for i, m := range list {
+			out[i] = m
+		}
+		return encodeOut(jsonOut, jsonLen, out)
+	})
+}

@@ -91,3 +91,23 @@ func TestEventCallbacksThroughABI(t *testing.T) {
 	tSubFree(sub2)
 	checkEmpty(t)
 }
+
+func TestEventQueryThroughABI(t *testing.T) {
+	eng, _ := tEngineNew(`{"events":{"persist":true,"persist_patterns":"job.*"}}`)
+	defer func() { tEngineFree(eng); checkEmpty(t) }()
+	tPublish(eng, "job.start", `{"n":1}`, `{"correlation_id":"r1"}`)
+	tPublish(eng, "job.end", `{"n":2}`, `{"correlation_id":"r1"}`)
+	tPublish(eng, "other", "", `{"correlation_id":"r1"}`)
+	tl, r := tEventQuery(eng, `{"correlation_id":"r1"}`)
+	if r.status != 0 || strings.Count(tl, `"type"`) != 2 || strings.Index(tl, "job.start") > strings.Index(tl, "job.end") {
+		t.Fatalf("timeline: %s %+v", tl, r)
+	}
+	if _, r := tEventQuery(eng, `{"limit":"x"}`); r.status != 1 {
+		t.Fatalf("bad query: %+v", r)
+	}
+	off, _ := tEngineNew("")
+	defer tEngineFree(off)
+	if _, r := tEventQuery(off, ""); r.status != 1 || !strings.Contains(r.errMsg, "persist") {
+		t.Fatalf("persistence off: %+v", r)
+	}
+}

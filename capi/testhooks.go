@@ -501,3 +501,18 @@ func tHookList(eng uintptr) string {
 	defer llmspell_free(unsafe.Pointer(out))
 	return C.GoStringN(out, C.int(n))
 }
+
+func tEventQuery(eng uintptr, q string) (string, tResult) {
+	p, n, f := cInput(q)
+	defer f()
+	var out *C.char
+	var l C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_event_query(C.ls_engine_ptr(C.uintptr_t(eng)), p, n, &out, &l, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(l))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}

@@ -1141,6 +1141,25 @@ void llmspell_subscription_free(llmspell_subscription *sub);
 llmspell_status llmspell_event_stats(llmspell_engine *engine, char **json_out, size_t *json_len,
                                      llmspell_error **err);
 
+/*
+ * llmspell_event_query returns persisted events (config events.persist =
+ * true; events.persist_patterns picks which) as a JSON array, oldest first.
+ * Events published before the call are included.
+ * Params: engine (in) a live engine;
+ *   query_json, query_len (in, optional) {"pattern","correlation_id",
+ *     "since","until" (RFC 3339),"limit"}; NULL/0 for all; a
+ *     correlation_id alone gives that correlation's timeline;
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad query, or
+ *   persistence is off); LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_event_query(llmspell_engine *engine, const char *query_json,
+                                     size_t query_len, char **json_out, size_t *json_len,
+                                     llmspell_error **err);
+
 /* ------------------------------------------------------------------------ */
 /* Hooks                                                                    */
 /* ------------------------------------------------------------------------ */

@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"core/redact":               {"core/errs", "core/value"},
 	"core/backup":               {"core/errs", "core/value", "core/kv", "core/redact"},
 	"core/hook":                 {"core/errs", "core/value"},
-	"core/event":                {"core/errs", "core/value"},
+	"core/event":                {"core/errs", "core/value", "core/kv"},
 	"core/session":              {"core/errs", "core/value", "core/kv"},
 	"core/state":                {"core/errs", "core/value", "core/kv"},
 	"core/engine":               {"core/errs", "core/value", "core/version", "core/config", "core/kv", "core/kv/pebblekv", "core/state", "core/session", "core/backup", "core/redact", "core/event", "core/hook"},

@@ -19,6 +19,7 @@ type Config struct {
 	State   State
 	Session Session
 	Backup  Backup
+	Events  Events
 	Script  Script
 	Logging Logging
 }
@@ -73,6 +74,21 @@ type Session struct {
 	// MaxSessionBytes bounds the artifact bytes of one session.
 	// Default: 1 GiB.
 	MaxSessionBytes int64
+}
+
+// Events configures the event bus.
+type Events struct {
+	// Persist keeps matching events in the store for queries and
+	// timelines. Default: false.
+	Persist bool
+	// PersistPatterns is a comma-separated list of patterns to keep.
+	// Default: "*".
+	PersistPatterns string
+	// TTLSeconds drops persisted events older than this; 0 keeps them.
+	// Default: 0.
+	TTLSeconds int64
+	// MaxCount bounds persisted events. Default: 100000.
+	MaxCount int64
 }
 
 // Script configures the script runtimes.

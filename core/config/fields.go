@@ -81,6 +81,11 @@ var fields = []field{
 	num("backup", "max_count", 10, func(c *Config) *int64 { return &c.Backup.MaxCount }, atLeast(0)),
 	num("backup", "max_age_days", 30, func(c *Config) *int64 { return &c.Backup.MaxAgeDays }, atLeast(0)),
 
+	flag("events", "persist", false, func(c *Config) *bool { return &c.Events.Persist }),
+	str("events", "persist_patterns", "*", func(c *Config) *string { return &c.Events.PersistPatterns }, nil),
+	num("events", "ttl_s", 0, func(c *Config) *int64 { return &c.Events.TTLSeconds }, atLeast(0)),
+	num("events", "max_count", 100000, func(c *Config) *int64 { return &c.Events.MaxCount }, atLeast(1)),
+
 	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
 	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
 	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),

@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -50,6 +51,7 @@ type Engine struct {
 	sess   *session.Manager
 	events *event.Bus
 	hooks  *hook.Registry
+	jrnl   *event.Journal
 	bk     *backups
 	output io.Writer
 	logger *slog.Logger
@@ -111,6 +113,21 @@ func New(opts *Options) (*Engine, error) {
 		}
 	}
 	e.events = event.New(&event.Options{Hooks: e.eventHooks()})
+	if cfg.Events.Persist {
+		var patterns []string
+		for _, p := range strings.Split(cfg.Events.PersistPatterns, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				patterns = append(patterns, p)
+			}
+		}
+		j, err := event.NewJournal(e.events, e.store, &event.JournalOptions{Patterns: patterns,
+			TTL: time.Duration(cfg.Events.TTLSeconds) * time.Second, MaxCount: int(cfg.Events.MaxCount)})
+		if err != nil {
+			e.store.Close()
+			return nil, errs.Wrap(errs.KindInvalidArgument, err, "config events.persist_patterns")
+		}
+		e.jrnl = j
+	}
 	durability, _ := state.ParseDurability(cfg.State.Durability) // validated by config
 	e.state = state.New(e.store, &state.Options{
 		Durability:    durability,
@@ -153,6 +170,10 @@ func (e *Engine) Store() kv.Store { return e.store }
 
 // State returns the engine's persistent state. It is closed by Close.
 func (e *Engine) State() *state.Store { return e.state }
+
+// Journal returns the engine's event journal, or nil when events.persist
+// is off.
+func (e *Engine) Journal() *event.Journal { return e.jrnl }
 
 // Events returns the engine's event bus. It is closed by Close.
 func (e *Engine) Events() *event.Bus { return e.events }

@@ -101,6 +101,26 @@ type Subscription struct {
 	done   chan struct{} // closed when the handler goroutine ends
 
 	delivered, dropped, rejected atomic.Int64
+	busy                         atomic.Bool // a handler call is running
+}
+
+// waitIdle waits, up to timeout, until a handler subscription has no
+// queued events and no handler call running. It reports whether it got
+// there.
+func (s *Subscription) waitIdle(timeout time.Duration) bool {
+	deadline := time.Now().Add(timeout)
+	for {
+		s.mu.Lock()
+		idle := (s.n == 0 || s.closed) && !s.busy.Load()
+		s.mu.Unlock()
+		if idle {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		time.Sleep(200 * time.Microsecond)
+	}
 }
 
 // ID returns the subscription id.
@@ -225,8 +245,10 @@ func (s *Subscription) Receive(ctx context.Context, timeout time.Duration) (Even
 func (s *Subscription) serve() {
 	defer close(s.done)
 	for {
+		s.busy.Store(true)
 		ev, ok := s.pop()
 		if !ok {
+			s.busy.Store(false)
 			s.mu.Lock()
 			closed := s.closed
 			s.mu.Unlock()

@@ -214,5 +214,58 @@ func eventModule() Module {
 		fn("get_stats", func(c *Call) (value.Value, error) {
 			return c.Engine().Events().Stats().Map(), nil
 		}),
+		fn("query", func(c *Call) (value.Value, error) {
+			j, err := journal(c)
+			if err != nil {
+				return nil, err
+			}
+			o, err := c.OptMap(0, "query")
+			if err != nil {
+				return nil, err
+			}
+			q := &event.Query{}
+			q.Pattern, _ = o["pattern"].(string)
+			q.CorrelationID, _ = o["correlation_id"].(string)
+			if n, ok := o["limit"].(int64); ok {
+				q.Limit = int(n)
+			}
+			if q.Since, err = optTime(o, "since"); err != nil {
+				return nil, err
+			}
+			if q.Until, err = optTime(o, "until"); err != nil {
+				return nil, err
+			}
+			return eventList(j.Query(q))
+		}),
+		fn("timeline", func(c *Call) (value.Value, error) {
+			j, err := journal(c)
+			if err != nil {
+				return nil, err
+			}
+			id, err := c.String(0, "correlation_id")
+			if err != nil {
+				return nil, err
+			}
+			return eventList(j.Timeline(id))
+		}),
 	}}
+}
+
+// journal returns the engine's event journal or explains how to turn it on.
+func journal(c *Call) (*event.Journal, error) {
+	if j := c.Engine().Journal(); j != nil {
+		return j, nil
+	}
+	return nil, errs.New(errs.KindInvalidArgument, "%s: event persistence is off (set events.persist = true in the config)", c.Name)
+}
+
+func eventList(list []value.Map, err error) (value.Value, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make(value.List, len(list))
+	for i, m := range list {
+		out[i] = m
+	}
+	return out, nil
 }

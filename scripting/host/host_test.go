@@ -404,3 +404,30 @@ Utils.sleep(300);`})
 		t.Fatalf("after the run: %v", v)
 	}
 }
+
+func TestEventJournalFromScripts(t *testing.T) {
+	cfg := config.Default()
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Events.Persist = true
+	cfg.Events.PersistPatterns = "app.*, state.*"
+	h := newHost(t, cfg)
+	src := `Event.publish("app.a", {n = 1}, {correlation_id = "req-1"})
+State.set("k", 1)
+Event.publish("app.b", {n = 2}, {correlation_id = "req-1"})
+Event.publish("noise.x", {}, {correlation_id = "req-1"})
+local tl = Event.timeline("req-1")
+local all = Event.query({pattern = "state.*"})
+return {#tl, tl[1].type, tl[2].type, #all}`
+	res, err := h.Run(context.Background(), host.Request{Source: src})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !value.Equal(res.Value, value.List{int64(2), "app.a", "app.b", int64(1)}) {
+		b, _ := value.Encode(res.Value)
+		t.Fatalf("journal: %s", b)
+	}
+	off := newHost(t, nil)
+	if _, err := off.Run(context.Background(), host.Request{Source: `return Event.timeline("x")`}); !errs.IsKind(err, errs.KindInvalidArgument) {
+		t.Fatalf("journal off: %v", err)
+	}
+}
