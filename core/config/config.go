@@ -20,6 +20,7 @@ type Config struct {
 	Session Session
 	Backup  Backup
 	Events  Events
+	Hooks   Hooks
 	Script  Script
 	Logging Logging
 }
@@ -89,6 +90,39 @@ type Events struct {
 	TTLSeconds int64
 	// MaxCount bounds persisted events. Default: 100000.
 	MaxCount int64
+}
+
+// Hooks turns on the built-in hooks (docs/events.md).
+type Hooks struct {
+	// Logging logs every state, session, event and system hook point at
+	// debug level. Default: false.
+	Logging bool
+	// Metrics counts hook points and times operations run through hooks;
+	// read them with Engine.Metrics. Default: false.
+	Metrics bool
+	// RateLimitPerS limits model calls and tool executions per component
+	// (token bucket; a call over the limit is cancelled); 0 is off.
+	// Default: 0.
+	RateLimitPerS int64
+	// RateLimitBurst is the bucket size. Default: 10.
+	RateLimitBurst int64
+	// RetryAttempts retries failing model calls and tool executions with
+	// retryable errors (timeout, provider, tool, storage), doubling
+	// RetryDelayMS each time; 0 is off. Default: 0.
+	RetryAttempts int64
+	// RetryDelayMS is the first retry's delay. Default: 200.
+	RetryDelayMS int64
+	// CacheTTLS serves identical tool executions from a cache for this
+	// many seconds; 0 is off. Default: 0.
+	CacheTTLS int64
+	// Deny is a comma-separated list of components to deny
+	// ("tool:process_executor", "agent:*"); a denied call fails with kind
+	// denied and raises SecurityViolation and security.violation.
+	// Default: "".
+	Deny string
+	// Record stores every hook call in the store (hook/rec/...), the
+	// history session replay reads. Default: false.
+	Record bool
 }
 
 // Script configures the script runtimes.

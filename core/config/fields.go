@@ -86,6 +86,16 @@ var fields = []field{
 	num("events", "ttl_s", 0, func(c *Config) *int64 { return &c.Events.TTLSeconds }, atLeast(0)),
 	num("events", "max_count", 100000, func(c *Config) *int64 { return &c.Events.MaxCount }, atLeast(1)),
 
+	flag("hooks", "logging", false, func(c *Config) *bool { return &c.Hooks.Logging }),
+	flag("hooks", "metrics", false, func(c *Config) *bool { return &c.Hooks.Metrics }),
+	num("hooks", "rate_limit_per_s", 0, func(c *Config) *int64 { return &c.Hooks.RateLimitPerS }, atLeast(0)),
+	num("hooks", "rate_limit_burst", 10, func(c *Config) *int64 { return &c.Hooks.RateLimitBurst }, atLeast(1)),
+	num("hooks", "retry_attempts", 0, func(c *Config) *int64 { return &c.Hooks.RetryAttempts }, atLeast(0)),
+	num("hooks", "retry_delay_ms", 200, func(c *Config) *int64 { return &c.Hooks.RetryDelayMS }, atLeast(0)),
+	num("hooks", "cache_ttl_s", 0, func(c *Config) *int64 { return &c.Hooks.CacheTTLS }, atLeast(0)),
+	str("hooks", "deny", "", func(c *Config) *string { return &c.Hooks.Deny }, nil),
+	flag("hooks", "record", false, func(c *Config) *bool { return &c.Hooks.Record }),
+
 	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
 	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
 	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),

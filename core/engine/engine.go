@@ -45,16 +45,18 @@ type HookSpec struct {
 // Engine owns a store, a config and a logger, and everything later
 // subsystems register on it. Methods are safe for concurrent use.
 type Engine struct {
-	cfg    *config.Config
-	store  kv.Store
-	state  *state.Store
-	sess   *session.Manager
-	events *event.Bus
-	hooks  *hook.Registry
-	jrnl   *event.Journal
-	bk     *backups
-	output io.Writer
-	logger *slog.Logger
+	cfg     *config.Config
+	store   kv.Store
+	state   *state.Store
+	sess    *session.Manager
+	events  *event.Bus
+	hooks   *hook.Registry
+	jrnl    *event.Journal
+	metrics *hook.Metrics
+	recSeq  atomic.Uint64
+	bk      *backups
+	output  io.Writer
+	logger  *slog.Logger
 
 	poisoned atomic.Pointer[string]
 
@@ -105,7 +107,11 @@ func New(opts *Options) (*Engine, error) {
 		e.store.Close()
 		return nil, err
 	}
-	e.hooks = e.newHooks()
+	e.hooks = e.newHooks(cfg.Hooks)
+	if err := e.registerBuiltins(cfg.Hooks); err != nil {
+		e.store.Close()
+		return nil, err
+	}
 	for _, h := range opts.Hooks {
 		if _, err := e.hooks.Register(h.Point, h.Fn, &h.Options); err != nil {
 			e.store.Close()

@@ -2,6 +2,12 @@ package engine
 
 import (
 	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/llmspell/llmspell-go/core/config"
 
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/event"
@@ -144,14 +150,22 @@ func (e *Engine) eventHooks() event.Hooks {
 }
 
 // newHooks builds the registry; breaker changes become hook.* events.
-func (e *Engine) newHooks() *hook.Registry {
-	return hook.New(&hook.Options{OnBreaker: func(h hook.Info, open bool) {
+func (e *Engine) newHooks(hc config.Hooks) *hook.Registry {
+	o := &hook.Options{OnBreaker: func(h hook.Info, open bool) {
 		typ := "hook.breaker.closed"
 		if open {
 			typ = "hook.breaker.opened"
 		}
 		e.publish(typ, h.Map())
-	}})
+	}}
+	if hc.Metrics {
+		e.metrics = hook.NewMetrics()
+		o.OnOperation = e.metrics.Observe
+	}
+	if hc.Record {
+		o.Record = e.recordHook
+	}
+	return hook.New(o)
 }
 
 // fireSystem runs SystemStartup or SystemShutdown and publishes the event.
@@ -160,4 +174,102 @@ func (e *Engine) fireSystem(point hook.Point, typ string) {
 		e.hooks.Run(context.Background(), &hook.Context{Point: point, Component: hook.Component{Type: "system", Name: "engine"}})
 	}
 	e.publish(typ, nil)
+}
+
+// registerBuiltins registers the built-in hooks the config turns on.
+func (e *Engine) registerBuiltins(hc config.Hooks) error {
+	reg := func(points []hook.Point, fn hook.Func, name string, prio int) error {
+		for _, p := range points {
+			if _, err := e.hooks.Register(p, fn, &hook.RegisterOptions{Name: name, Priority: prio, Language: "builtin"}); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	calls := []hook.Point{hook.BeforeModelCall, hook.BeforeToolExecution}
+	if hc.Deny != "" {
+		var list []string
+		for _, d := range strings.Split(hc.Deny, ",") {
+			if d = strings.TrimSpace(d); d != "" {
+				list = append(list, d)
+			}
+		}
+		violation := func(ctx context.Context, c *hook.Context, reason string) {
+			data := value.Map{"point": string(c.Point), "component": value.Map{"type": c.Component.Type, "name": c.Component.Name}, "reason": reason}
+			if e.hooks.Has(hook.SecurityViolation) {
+				e.hooks.Run(ctx, &hook.Context{Point: hook.SecurityViolation, Component: c.Component, Data: data})
+			}
+			e.publish("security.violation", data)
+		}
+		deny := hook.Security(hook.DenyComponents(list...), violation)
+		if err := reg([]hook.Point{hook.BeforeToolExecution, hook.BeforeAgentExecution, hook.BeforeModelCall, hook.BeforeWorkflowStart}, deny, "builtin:security", -1000); err != nil {
+			return err
+		}
+	}
+	if hc.RateLimitPerS > 0 {
+		rl := hook.NewRateLimit(float64(hc.RateLimitPerS), int(hc.RateLimitBurst), nil)
+		if err := reg(calls, rl.Hook, "builtin:rate_limit", -900); err != nil {
+			return err
+		}
+	}
+	if hc.RetryAttempts > 0 {
+		if err := reg(calls, hook.RetryHook(int(hc.RetryAttempts), time.Duration(hc.RetryDelayMS)*time.Millisecond), "builtin:retry", 900); err != nil {
+			return err
+		}
+	}
+	if hc.CacheTTLS > 0 {
+		if err := reg([]hook.Point{hook.BeforeToolExecution}, hook.Caching(time.Duration(hc.CacheTTLS)*time.Second), "builtin:cache", 1000); err != nil {
+			return err
+		}
+	}
+	everything := []hook.Point{hook.BeforeStateWrite, hook.AfterStateWrite, hook.SessionStart, hook.SessionEnd,
+		hook.SessionSave, hook.SessionRestore, hook.SystemStartup, hook.SystemShutdown}
+	if hc.Logging {
+		if err := reg(everything, hook.Logging(e.logger, slog.LevelDebug), "builtin:logging", -2000); err != nil {
+			return err
+		}
+	}
+	if e.metrics != nil {
+		if err := reg(append(everything, calls...), e.metrics.Hook, "builtin:metrics", -2000); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Metrics returns the built-in metrics (hooks.metrics = true), or nil.
+func (e *Engine) Metrics() *hook.Metrics { return e.metrics }
+
+// recordHook stores one hook call under hook/rec/<time><seq>.
+func (e *Engine) recordHook(rec hook.Record) {
+	data, err := value.Encode(rec.Map())
+	if err != nil {
+		return
+	}
+	n := e.recSeq.Add(1)
+	key := fmt.Sprintf("hook/rec/%016x%08x", uint64(rec.At.UnixNano()), n)
+	e.store.Set([]byte(key), data)
+}
+
+// HookRecords returns stored hook calls (hooks.record = true), oldest
+// first, at most limit (0: all), optionally only those of a correlation id.
+func (e *Engine) HookRecords(correlationID string, limit int) ([]value.Map, error) {
+	out := []value.Map{}
+	var firstErr error
+	err := e.store.Scan([]byte("hook/rec/"), func(_, raw []byte) bool {
+		v, err := value.Decode(raw)
+		if err != nil {
+			firstErr = err
+			return false
+		}
+		m, _ := v.(value.Map)
+		if correlationID == "" || m["correlation_id"] == correlationID {
+			out = append(out, m)
+		}
+		return limit <= 0 || len(out) < limit
+	})
+	if err == nil {
+		err = firstErr
+	}
+	return out, err
 }

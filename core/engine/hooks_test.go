@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/hook"
@@ -80,5 +81,50 @@ func TestHooksReachStateSessionsEventsAndSystem(t *testing.T) {
 	e.Close()
 	if startup != 1 || shutdown != 1 {
 		t.Fatalf("startup %d shutdown %d", startup, shutdown)
+	}
+}
+
+func TestBuiltinHooksFromConfig(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Default()
+	cfg.Hooks.Metrics = true
+	cfg.Hooks.Record = true
+	cfg.Hooks.Deny = "tool:process_executor"
+	cfg.Hooks.RateLimitPerS = 1
+	cfg.Hooks.RateLimitBurst = 2
+	e, err := engine.New(&engine.Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	viol, _ := e.Events().Subscribe("security.violation", nil)
+	op := func(context.Context, value.Value) (value.Value, error) { return "ran", nil }
+	_, err = e.Hooks().Around(ctx, hook.BeforeToolExecution, hook.AfterToolExecution, hook.Component{Type: "tool", Name: "process_executor"}, nil, op)
+	if !errs.IsKind(err, errs.KindDenied) {
+		t.Fatalf("deny: %v", err)
+	}
+	if ev, ok, _ := viol.Receive(ctx, 0); !ok || ev.Data.(value.Map)["reason"] == nil {
+		t.Fatal("no security.violation event")
+	}
+	calc := hook.Component{Type: "tool", Name: "calculator"}
+	for i := 0; i < 2; i++ {
+		if v, err := e.Hooks().Around(ctx, hook.BeforeToolExecution, hook.AfterToolExecution, calc, nil, op); err != nil || v != "ran" {
+			t.Fatalf("call %d: %v %v", i, v, err)
+		}
+	}
+	if _, err := e.Hooks().Around(ctx, hook.BeforeToolExecution, hook.AfterToolExecution, calc, nil, op); !errs.IsKind(err, errs.KindCancelled) {
+		t.Fatalf("rate limit: %v", err)
+	}
+	e.State().Set(ctx, state.Global, "k", int64(1))
+	counts := e.Metrics().Snapshot()["counts"].(value.Map)
+	if counts["BeforeStateWrite"] != int64(1) || counts["BeforeToolExecution"] == nil {
+		t.Fatalf("metrics %v", counts)
+	}
+	recs, err := e.HookRecords("", 0)
+	if err != nil || len(recs) < 5 {
+		t.Fatalf("records: %d %v", len(recs), err)
+	}
+	if _, err := engine.New(&engine.Options{Config: func() *config.Config { c := config.Default(); c.Hooks.Deny = "tool"; return c }()}); err != nil {
+		t.Fatalf("a deny entry without a name denies the whole type: %v", err)
 	}
 }

@@ -91,6 +91,39 @@ type Options struct {
 	OnBreaker func(h Info, open bool)
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
+	// OnOperation, when set, is told the duration and error of every
+	// operation run through Around (e.g. Metrics.Observe). It must not
+	// block.
+	OnOperation func(before Point, comp Component, d time.Duration, err error)
+	// Record, when set, receives every hook call: what hook-call records
+	// and session replay are built from. It must not block.
+	Record func(rec Record)
+}
+
+// Record describes one hook call.
+type Record struct {
+	HookID        uint64
+	HookName      string
+	Point         Point
+	Component     Component
+	Input         value.Value
+	Result        Result
+	Err           error
+	Duration      time.Duration
+	CorrelationID string
+	At            time.Time
+}
+
+// Map returns the record as a value.
+func (r Record) Map() value.Map {
+	m := value.Map{"hook_id": int64(r.HookID), "hook": r.HookName, "point": string(r.Point),
+		"component": value.Map{"type": r.Component.Type, "name": r.Component.Name},
+		"input":     r.Input, "result": string(r.Result.Kind), "duration_us": r.Duration.Microseconds(),
+		"correlation_id": r.CorrelationID, "at": r.At.UTC().Format(time.RFC3339Nano), "error": nil}
+	if r.Err != nil {
+		m["error"] = r.Err.Error()
+	}
+	return m
 }
 
 // breaker states.
@@ -343,9 +376,14 @@ func (r *Registry) Run(ctx context.Context, hc *Context) Outcome {
 			continue
 		}
 		e.calls.Add(1)
+		input := hc.Data
 		start := time.Now()
 		res, err := callSafe(ctx, e.fn, hc)
 		elapsed := time.Since(start)
+		if r.opts.Record != nil {
+			r.opts.Record(Record{HookID: e.id, HookName: e.opts.Name, Point: hc.Point, Component: hc.Component,
+				Input: input, Result: res, Err: err, Duration: elapsed, CorrelationID: hc.CorrelationID, At: start})
+		}
 		failed, slow := err != nil, elapsed > r.opts.SlowCall
 		if failed {
 			e.fails.Add(1)
@@ -388,18 +426,31 @@ func callSafe(ctx context.Context, fn Func, hc *Context) (res Result, err error)
 // result changes op's input (before) or the returned value (after). When no
 // hook is registered at either point it just calls op.
 func (r *Registry) Around(ctx context.Context, before, after Point, comp Component, data value.Value,
-	op func(ctx context.Context, data value.Value) (value.Value, error)) (value.Value, error) {
+	op func(ctx context.Context, data value.Value) (value.Value, error)) (_ value.Value, err error) {
 	if !r.Has(before) && !r.Has(after) {
-		return op(ctx, data)
+		if r.opts.OnOperation == nil {
+			return op(ctx, data)
+		}
+		start := time.Now()
+		res, err := op(ctx, data)
+		r.opts.OnOperation(before, comp, time.Since(start), err)
+		return res, err
 	}
 	hc := &Context{Point: before, Component: comp, Data: data}
 	o := r.Run(ctx, hc)
 	data = o.Data
 	var result value.Value
-	var err error
+	opStart := time.Now()
+	if r.opts.OnOperation != nil {
+		defer func() { r.opts.OnOperation(before, comp, time.Since(opStart), err) }()
+	}
 	switch o.Result.Kind {
 	case Cancel:
-		return nil, errs.New(errs.KindCancelled, "%s", o.Result.Reason).With("point", string(before))
+		kind := errs.KindCancelled
+		if o.Result.Denied {
+			kind = errs.KindDenied
+		}
+		return nil, errs.New(kind, "%s", o.Result.Reason).With("point", string(before))
 	case Replace:
 		result = o.Result.Data
 	case Cache:
@@ -433,12 +484,16 @@ func (r *Registry) Around(ctx context.Context, before, after Point, comp Compone
 		if attempts <= 0 {
 			attempts = 3
 		}
+		delay := o.Result.Delay
 		for i := 0; i < attempts; i++ {
-			if result, err = op(ctx, data); err == nil {
+			if result, err = op(ctx, data); err == nil || (o.Result.Backoff > 0 && !Retryable(err)) {
 				break
 			}
-			if i+1 < attempts && o.Result.Delay > 0 {
-				t := time.NewTimer(o.Result.Delay)
+			if i > 0 && o.Result.Backoff > 1 {
+				delay = time.Duration(float64(delay) * o.Result.Backoff)
+			}
+			if i+1 < attempts && delay > 0 {
+				t := time.NewTimer(delay)
 				select {
 				case <-t.C:
 				case <-ctx.Done():

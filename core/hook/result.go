@@ -32,6 +32,8 @@ type Result struct {
 	Target      string        // redirect
 	CacheKey    string        // cache; default: the point and the data
 	TTL         time.Duration // cache; default 60 s
+	Backoff     float64       // retry: delay multiplier per attempt; default 1
+	Denied      bool          // cancel: the operation fails with kind denied, not cancelled
 }
 
 // ParseResult reads a script's return value: nil or "continue", or a table
@@ -61,6 +63,9 @@ func ParseResult(v value.Value) (Result, error) {
 		}
 		if s, ok := number(x["ttl_s"]); ok {
 			r.TTL = time.Duration(s * float64(time.Second))
+		}
+		if b, ok := number(x["backoff"]); ok {
+			r.Backoff = b
 		}
 		switch r.Kind {
 		case Continue, Modified, Replace, Retry, Skipped, Cache:
