@@ -140,7 +140,10 @@ mod artifact;
 mod backup;
 mod engine;
 mod error;
+mod event;
 mod ffi;
+mod hook;
+mod panic;
 mod session;
 mod state;
 
@@ -148,6 +151,8 @@ pub use artifact::{ArtifactReader, ArtifactWriter, Artifacts, StoreOptions};
 pub use backup::{Backups, CleanupOptions};
 pub use engine::{Engine, Lang, RunOptions, RunOutput, RunToken};
 pub use error::{Error, ErrorCode};
+pub use event::{Events, Policy, PublishOptions, SubscribeOptions, Subscription, SubscriptionIter};
+pub use hook::{priority, HookContext, HookHandle, HookOptions, HookResult, Hooks};
 pub use session::{SessionOptions, Sessions, Status};
 pub use state::{MigrateOptions, Op, State, Tx};
 
