@@ -372,3 +372,21 @@ func (c *cache[P]) get(name, src string, compile func(name, src string) (P, erro
 	c.mu.Unlock()
 	return p, nil
 }
+
+// Check compiles a script without running it: nil, or the script_error of
+// its first syntax error (with file and line). It needs no engine.
+func Check(language, name, source string) error {
+	lang, err := NormalizeLanguage(language)
+	if err != nil {
+		return err
+	}
+	if !utf8.ValidString(source) {
+		return errs.New(errs.KindInvalidArgument, "script source is not valid UTF-8")
+	}
+	if lang == Lua {
+		_, err = lua.Compile(name, source)
+	} else {
+		_, err = js.Compile(name, source)
+	}
+	return err
+}

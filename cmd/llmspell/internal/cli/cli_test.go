@@ -169,3 +169,23 @@ func TestStatePersistsAcrossRuns(t *testing.T) {
 		t.Fatalf("state lost between runs: %s", out)
 	}
 }
+
+func TestValidate(t *testing.T) {
+	good := writeFile(t, "good.lua", "return 1")
+	bad := writeFile(t, "bad.js", "var x = ;")
+	out, _, code := runCLI(t, "validate", good)
+	if code != 0 || !strings.Contains(out, "ok   "+good) {
+		t.Fatalf("good: %d %q", code, out)
+	}
+	out, errOut, code := runCLI(t, "validate", good, bad)
+	if code != ExitScript || !strings.Contains(out, "FAIL "+bad+": script_error: bad.js:1") || !strings.Contains(errOut, "1 of 2") {
+		t.Fatalf("bad: %d %q %q", code, out, errOut)
+	}
+	out, _, _ = runCLI(t, "-o", "json", "validate", bad)
+	if !strings.Contains(out, `"ok":false`) {
+		t.Fatalf("json: %q", out)
+	}
+	if _, _, code := runCLI(t, "validate"); code != ExitUsage {
+		t.Fatalf("no args: %d", code)
+	}
+}

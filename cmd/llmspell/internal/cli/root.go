@@ -151,7 +151,7 @@ State lives in a pebble store in the data folder ($XDG_DATA_HOME/llmspell or
 	pf.StringVar(&f.DataDir, "data-dir", f.envOr("DATA_DIR", ""), "data folder for state and sessions [$LLMSPELL_DATA_DIR]")
 	pf.StringVarP(&f.Output, "output", "o", f.envOr("OUTPUT", "text"), "output format: {text|json} [$LLMSPELL_OUTPUT]")
 
-	root.AddCommand(NewCmdRun(f), NewCmdExec(f), NewCmdVersion(f), NewCmdInfo(f), NewCmdBackup(f))
+	root.AddCommand(NewCmdRun(f), NewCmdExec(f), NewCmdValidate(f), NewCmdVersion(f), NewCmdInfo(f), NewCmdBackup(f))
 	root.SetHelpCommand(newHelpCmd(f, root))
 	return root
 }
