@@ -32,6 +32,8 @@
 //! | [`Engine::backups`] → [`Backups`], [`CleanupOptions`] | `llmspell_backup_*` |
 //! | [`Engine::sessions`] → [`Sessions`], [`SessionOptions`], [`Status`] | `llmspell_session_*` |
 //! | [`Engine::artifacts`] → [`Artifacts`], [`StoreOptions`], [`ArtifactWriter`], [`ArtifactReader`] | `llmspell_artifact_*` |
+//! | [`Engine::events`] → [`Events`], [`PublishOptions`], [`SubscribeOptions`], [`Policy`], [`Subscription`] | `llmspell_event_*`, `llmspell_subscription_*` |
+//! | [`Engine::hooks`] → [`Hooks`], [`HookOptions`], [`HookContext`], [`HookResult`], [`HookHandle`] | `llmspell_hook_*` |
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
@@ -99,7 +101,8 @@
 //! from any thread, concurrently, and each run gets its own script runtime.
 //! Share an engine through `&Engine` or `Arc<Engine>`; cancel a run from
 //! another thread with [`RunToken::cancel`]. The `State`, `Backups`,
-//! `Sessions` and `Artifacts` views are `Send + Sync` as well.
+//! `Sessions`, `Artifacts`, `Events` and `Hooks` views, [`Subscription`]
+//! and [`HookHandle`] are `Send + Sync` as well.
 //!
 //! An [`ArtifactWriter`] or [`ArtifactReader`] is `Send` but not `Sync`:
 //! the header says "one writer must not be used from two threads at once"
@@ -121,6 +124,41 @@
 //! # let engine = Engine::with_defaults().unwrap();
 //! let r = engine.artifacts().reader("id", 1).unwrap();
 //! shared(&r); // error[E0277]: cannot be shared between threads safely
+//! ```
+//!
+//! # Callbacks
+//!
+//! Event callbacks ([`Events::subscribe_with`], `FnMut(Value) + Send`) run
+//! on the engine's dispatcher thread; hooks ([`Hooks::register`],
+//! `Fn(&HookContext) -> HookResult + Send + Sync`) run on whatever thread
+//! hits the hook point, several at once. A panic in either never unwinds
+//! into the library: it is caught where it happened, and the first one is
+//! saved and resumed on the Rust side after the C call returns (by
+//! [`Subscription::next`], [`Subscription::unsubscribe`] or the
+//! subscription's drop; by [`HookHandle::unregister`] or the handle's drop).
+//!
+//! A [`HookHandle`] borrows the engine, so a hook cannot be left pointing
+//! at a closure after its engine is gone:
+//!
+//! ```compile_fail,E0505
+//! use llmspell::{Engine, HookResult};
+//! let engine = Engine::with_defaults().unwrap();
+//! let h = engine.hooks().register("BeforeStateWrite", 0, |_| HookResult::Continue).unwrap();
+//! drop(engine); // error[E0505]: cannot move out of `engine` because it is borrowed
+//! h.unregister().unwrap();
+//! ```
+//!
+//! and a hook must be `Sync`, since it may run on several threads at once:
+//!
+//! ```compile_fail,E0277
+//! use std::cell::Cell;
+//! use llmspell::{Engine, HookResult};
+//! let engine = Engine::with_defaults().unwrap();
+//! let calls = Cell::new(0);
+//! let h = engine.hooks().register("BeforeStateWrite", 0, move |_| {
+//!     calls.set(calls.get() + 1); // error[E0277]: `Cell<i32>` cannot be shared between threads safely
+//!     HookResult::Continue
+//! });
 //! ```
 //!
 //! # Process rules
