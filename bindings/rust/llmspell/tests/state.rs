@@ -555,14 +555,11 @@ fn migration_dry_run_changes_nothing() {
     assert_eq!(st.migration_status().unwrap()["current"], Value::Null);
 }
 
-/// Library bug (core/state/migrate.go, Store.Migrate): a dry run creates a
-/// kv batch and never commits or discards it, so the batch counts as "in
-/// flight" on the swappable store forever, and the next backup restore
-/// waits 10 s and fails with storage_error "store swap gave up: 1
-/// operations still in flight after 10s". Run with `--ignored` to check a
-/// fix.
+/// A dry-run migration used to leave a kv batch open (core/state/migrate.go,
+/// Store.Migrate), so the next backup restore waited 10 s and failed with
+/// storage_error "store swap gave up: 1 operations still in flight after
+/// 10s"; fixed in commit 72bb010.
 #[test]
-#[ignore = "library bug: a dry-run migration leaks an in-flight kv batch, so a later restore fails"]
 fn restore_after_dry_run_migration() {
     let _w = watchdog("restore_after_dry_run_migration", Duration::from_secs(60));
     let dir = temp_dir("migrate-dry-restore");
