@@ -21,6 +21,13 @@
  *   threads owned by this addon (not the libuv pool: a run may last minutes
  *   and must not starve fs/dns/zlib work) and settles a Promise through a
  *   per-run thread-safe function.
+ * - Migrations, backups (but listing) and subscriptionNextAsync use the same
+ *   pool and per-call thread-safe function as engineRunAsync (the job's op
+ *   says which C call it makes).
+ * - Push subscriptions: the library's dispatcher thread only copies each
+ *   event into the subscription's bounded queue; one non-blocking tsfn call
+ *   per batch wakes the event loop, which calls the JS listener (see
+ *   struct push_sub).
  * - Errors are built by a JS factory (setErrorFactory) so that the one
  *   LlmspellError class lives in JS.
  * - The addon is linked -z nodelete (scripts/build.js): Node dlclose()s an
@@ -88,7 +95,21 @@
   X(artifact_writer_free)                                                      \
   X(artifact_reader_open)                                                      \
   X(artifact_reader_read)                                                      \
-  X(artifact_reader_free)
+  X(artifact_reader_free)                                                      \
+  X(state_register_schema)                                                     \
+  X(state_migrate)                                                             \
+  X(state_migration_status)                                                    \
+  X(backup_create)                                                             \
+  X(backup_list)                                                               \
+  X(backup_validate)                                                           \
+  X(backup_restore)                                                            \
+  X(backup_cleanup)                                                            \
+  X(event_publish)                                                             \
+  X(subscription_new)                                                          \
+  X(subscription_next)                                                         \
+  X(event_subscribe_callback)                                                  \
+  X(subscription_free)                                                         \
+  X(event_stats)
 
 static struct {
 #define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
@@ -109,7 +130,14 @@ typedef struct {
   napi_ref error_factory; /* (status, code, message, detailsJson, output) */
 } env_data;
 
-enum { KIND_ENGINE = 1, KIND_RUN = 2, KIND_WRITER = 3, KIND_READER = 4 };
+enum {
+  KIND_ENGINE = 1,
+  KIND_RUN = 2,
+  KIND_WRITER = 3,
+  KIND_READER = 4,
+  KIND_SUB = 5,  /* a pull subscription: ptr is the llmspell_subscription */
+  KIND_PUSH = 6, /* a push subscription: ptr is its push_sub */
+};
 
 /* handle wraps one library handle. ptr is NULL once closed. */
 typedef struct {
@@ -121,12 +149,16 @@ static const napi_type_tag engine_tag = {0x6c6c6d7370656c6cULL, 0x656e67696e6500
 static const napi_type_tag run_tag = {0x6c6c6d7370656c6cULL, 0x72756e746f6b0001ULL};
 static const napi_type_tag writer_tag = {0x6c6c6d7370656c6cULL, 0x6172747772740001ULL};
 static const napi_type_tag reader_tag = {0x6c6c6d7370656c6cULL, 0x6172747264720001ULL};
+static const napi_type_tag sub_tag = {0x6c6c6d7370656c6cULL, 0x73756270756c0001ULL};
+static const napi_type_tag push_tag = {0x6c6c6d7370656c6cULL, 0x7375627075730001ULL};
 
 static const napi_type_tag *kind_tag(int kind) {
   switch (kind) {
   case KIND_ENGINE: return &engine_tag;
   case KIND_RUN: return &run_tag;
   case KIND_WRITER: return &writer_tag;
+  case KIND_SUB: return &sub_tag;
+  case KIND_PUSH: return &push_tag;
   default: return &reader_tag;
   }
 }
@@ -136,6 +168,8 @@ static const char *kind_name(int kind) {
   case KIND_ENGINE: return "engine";
   case KIND_RUN: return "run token";
   case KIND_WRITER: return "artifact writer";
+  case KIND_SUB:
+  case KIND_PUSH: return "subscription";
   default: return "artifact reader";
   }
 }
@@ -217,6 +251,8 @@ static handle *get_handle(napi_env env, napi_value v, int kind, int live) {
     char msg[64];
     snprintf(msg, sizeof msg, "expected an %s handle", kind_name(kind));
     if (kind == KIND_RUN) snprintf(msg, sizeof msg, "expected a run token handle");
+    if (kind == KIND_SUB) snprintf(msg, sizeof msg, "expected a pull subscription handle");
+    if (kind == KIND_PUSH) snprintf(msg, sizeof msg, "expected a push subscription handle");
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
     return NULL;
   }
@@ -226,6 +262,10 @@ static handle *get_handle(napi_env env, napi_value v, int kind, int live) {
   }
   return h;
 }
+
+typedef struct push_sub push_sub;
+static void push_close(push_sub *ps);
+static void push_unref(push_sub *ps);
 
 /* handle_release frees the library object behind h (once) and marks h
  * closed. */
@@ -237,6 +277,11 @@ static void handle_release(handle *h) {
   case KIND_ENGINE: L.engine_free(p); break;
   case KIND_RUN: L.run_free(p); break;
   case KIND_WRITER: L.artifact_writer_free(p); break;
+  case KIND_SUB: L.subscription_free(p); break;
+  case KIND_PUSH:
+    push_close(p);
+    push_unref(p); /* the handle's reference */
+    break;
   default: L.artifact_reader_free(p); break;
   }
 }
@@ -262,8 +307,12 @@ static napi_value new_handle(napi_env env, void *ptr, int kind) {
     free(h);
     return NULL;
   }
-  if (napi_type_tag_object(env, v, kind_tag(kind)) != napi_ok)
-    return NULL; /* the finalizer frees h and the handle */
+  if (napi_type_tag_object(env, v, kind_tag(kind)) != napi_ok) {
+    /* The finalizer frees h; the caller frees the library object, as on
+     * every failure of new_handle. */
+    h->ptr = NULL;
+    return NULL;
+  }
   return v;
 }
 
@@ -550,11 +599,27 @@ typedef struct {
 
 static pthread_mutex_t link_mu = PTHREAD_MUTEX_INITIALIZER;
 
+/* What a job does on its pool thread (or on the calling thread for the
+ * synchronous runSync). */
+enum {
+  OP_RUN = 0,           /* llmspell_engine_run -> [resultJson, output] */
+  OP_MIGRATE,           /* llmspell_state_migrate(arg, opts) -> report JSON */
+  OP_BACKUP_CREATE,     /* llmspell_backup_create(opts) -> summary JSON */
+  OP_BACKUP_VALIDATE,   /* llmspell_backup_validate(arg) -> report JSON */
+  OP_BACKUP_RESTORE,    /* llmspell_backup_restore(arg) -> report JSON */
+  OP_BACKUP_CLEANUP,    /* llmspell_backup_cleanup(opts) -> report JSON */
+  OP_NEXT,              /* llmspell_subscription_next(sub, timeout_ms) -> JSON or null */
+};
+
 typedef struct job {
   struct job *next;
+  int op;
   /* inputs, owned */
   llmspell_engine *engine;
   llmspell_run *run;
+  llmspell_subscription *sub; /* OP_NEXT */
+  uint32_t timeout_ms;        /* OP_NEXT */
+  char *arg;                  /* NUL-terminated id or target */
   char *lang, *source, *args, *opts;
   size_t source_len, args_len, opts_len;
   /* outputs */
@@ -565,11 +630,12 @@ typedef struct job {
   /* JS side (async only) */
   napi_threadsafe_function tsfn;
   napi_deferred deferred;
-  napi_ref engine_ref, run_ref;
+  napi_ref engine_ref, aux_ref; /* aux: the run token or the subscription */
   link_state *link;
 } job;
 
 static void job_free(job *j) {
+  free(j->arg);
   free(j->lang);
   free(j->source);
   free(j->args);
@@ -623,9 +689,32 @@ static job *job_parse(napi_env env, napi_callback_info info, napi_value *engine_
 
 static void job_run(job *j) {
   llmspell_error *err = NULL;
-  j->status = L.engine_run(j->engine, j->lang, j->source, j->source_len, j->args, j->args_len,
-                           j->opts, j->opts_len, j->run, &j->result, &j->result_len,
-                           &j->output, &j->output_len, &err);
+  switch (j->op) {
+  case OP_RUN:
+    j->status = L.engine_run(j->engine, j->lang, j->source, j->source_len, j->args, j->args_len,
+                             j->opts, j->opts_len, j->run, &j->result, &j->result_len,
+                             &j->output, &j->output_len, &err);
+    break;
+  case OP_MIGRATE:
+    j->status = L.state_migrate(j->engine, j->arg, j->opts, j->opts_len, &j->result,
+                                &j->result_len, &err);
+    break;
+  case OP_BACKUP_CREATE:
+    j->status = L.backup_create(j->engine, j->opts, j->opts_len, &j->result, &j->result_len, &err);
+    break;
+  case OP_BACKUP_VALIDATE:
+    j->status = L.backup_validate(j->engine, j->arg, &j->result, &j->result_len, &err);
+    break;
+  case OP_BACKUP_RESTORE:
+    j->status = L.backup_restore(j->engine, j->arg, &j->result, &j->result_len, &err);
+    break;
+  case OP_BACKUP_CLEANUP:
+    j->status = L.backup_cleanup(j->engine, j->opts, j->opts_len, &j->result, &j->result_len, &err);
+    break;
+  case OP_NEXT:
+    j->status = L.subscription_next(j->sub, j->timeout_ms, &j->result, &j->result_len, &err);
+    break;
+  }
   if (j->status != LLMSPELL_OK) {
     const char *m = err != NULL ? L.error_message(err) : L.status_name(j->status);
     j->err_message = strdup(m);
@@ -634,7 +723,8 @@ static void job_run(job *j) {
   }
 }
 
-/* job_value turns a finished job into [resultJson, output] or
+/* job_value turns a finished job into its value ([resultJson, output] for
+ * a run; the JSON text, or null for OP_NEXT without an event, otherwise) or
  * an error. Returns NULL with an exception pending on failure. */
 static napi_value job_value(napi_env env, job *j, int *failed) {
   napi_value r, s;
@@ -643,6 +733,15 @@ static napi_value job_value(napi_env env, job *j, int *failed) {
     *failed = 1;
     return make_error(env, j->status, j->err_message ? j->err_message : "out of memory",
                       j->err_details, j->output, j->output_len);
+  }
+  if (j->op != OP_RUN) {
+    if (j->result == NULL) {
+      NAPI_OK_OR_NULL(j->op == OP_NEXT ? napi_get_null(env, &r)
+                                       : napi_create_string_utf8(env, "null", 4, &r));
+    } else {
+      NAPI_OK_OR_NULL(napi_create_string_utf8(env, j->result, j->result_len, &r));
+    }
+    return r;
   }
   NAPI_OK_OR_NULL(napi_create_array_with_length(env, 2, &r));
   NAPI_OK_OR_NULL(napi_create_string_utf8(env, j->result ? j->result : "null",
@@ -803,24 +902,23 @@ static void tsfn_call(napi_env env, napi_value js_cb, void *context, void *data)
       else napi_resolve_deferred(env, j->deferred, v);
     }
     if (j->engine_ref != NULL) napi_delete_reference(env, j->engine_ref);
-    if (j->run_ref != NULL) napi_delete_reference(env, j->run_ref);
+    if (j->aux_ref != NULL) napi_delete_reference(env, j->aux_ref);
   }
   job_free(j);
 }
 
-/* engineRunAsync(engine, lang, source, args, options, run) -> Promise of
- * [resultJson, output]; the run happens on a pool thread. */
-static napi_value js_engine_run_async(napi_env env, napi_callback_info info) {
-  napi_value ev, rv, promise, name;
-  job *j = job_parse(env, info, &ev, &rv);
-  if (j == NULL) return NULL;
+/* job_submit queues j on the pool and returns a Promise of its value. ev
+ * and av (optional) are the handles the job uses: references keep them (and
+ * so the library objects) from being collected while it is in flight. On
+ * failure j is freed and NULL returned with an exception pending. */
+static napi_value job_submit(napi_env env, job *j, napi_value ev, napi_value av,
+                             const char *resource) {
+  napi_value promise, name;
   j->link = calloc(1, sizeof *j->link);
   if (j->link == NULL) goto fail;
-  /* The references keep the handles (and so the library objects) from
-   * being collected while the run is in flight. */
-  if (napi_create_reference(env, ev, 1, &j->engine_ref) != napi_ok) goto fail;
-  if (rv != NULL && napi_create_reference(env, rv, 1, &j->run_ref) != napi_ok) goto fail;
-  if (napi_create_string_utf8(env, "llmspell.run", NAPI_AUTO_LENGTH, &name) != napi_ok) goto fail;
+  if (ev != NULL && napi_create_reference(env, ev, 1, &j->engine_ref) != napi_ok) goto fail;
+  if (av != NULL && napi_create_reference(env, av, 1, &j->aux_ref) != napi_ok) goto fail;
+  if (napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &name) != napi_ok) goto fail;
   if (napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, j->link, tsfn_finalize, NULL,
                                       tsfn_call, &j->tsfn) != napi_ok)
     goto fail;
@@ -840,22 +938,31 @@ static napi_value js_engine_run_async(napi_env env, napi_callback_info info) {
     napi_release_threadsafe_function(j->tsfn, napi_tsfn_abort);
     if (e != NULL) napi_reject_deferred(env, j->deferred, e);
     if (j->engine_ref != NULL) napi_delete_reference(env, j->engine_ref);
-    if (j->run_ref != NULL) napi_delete_reference(env, j->run_ref);
+    if (j->aux_ref != NULL) napi_delete_reference(env, j->aux_ref);
     job_free(j);
     return e != NULL ? promise : NULL;
   }
   return promise;
 fail:
   if (j->engine_ref != NULL) napi_delete_reference(env, j->engine_ref);
-  if (j->run_ref != NULL) napi_delete_reference(env, j->run_ref);
+  if (j->aux_ref != NULL) napi_delete_reference(env, j->aux_ref);
   free(j->link);
   job_free(j);
   {
     bool pending = false;
     napi_is_exception_pending(env, &pending);
-    if (!pending) napi_throw_error(env, NULL, "llmspell: cannot start the run");
+    if (!pending) napi_throw_error(env, NULL, "llmspell: cannot start the call");
   }
   return NULL;
+}
+
+/* engineRunAsync(engine, lang, source, args, options, run) -> Promise of
+ * [resultJson, output]; the run happens on a pool thread. */
+static napi_value js_engine_run_async(napi_env env, napi_callback_info info) {
+  napi_value ev, rv;
+  job *j = job_parse(env, info, &ev, &rv);
+  if (j == NULL) return NULL;
+  return job_submit(env, j, ev, rv, "llmspell.run");
 }
 
 /* ------------------------------------------------------------------------ */
@@ -1640,6 +1747,551 @@ static napi_value js_reader_free(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Schema migrations and backups                                            */
+/* ------------------------------------------------------------------------ */
+
+/* registerSchema, migrationStatus and backupList are short and run on the
+ * calling thread. Migrations and the other backup calls read or write the
+ * whole store, so they run on the pool like engineRunAsync and settle a
+ * Promise. lib/methods/{state-*,backup-*}.js check the arguments and build
+ * the JSON. */
+
+/* stateRegisterSchema(engine, schemaJson) -> undefined */
+static napi_value js_state_register_schema(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg schema;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 0, "schemaJson", &schema)) return NULL;
+  llmspell_status st = L.state_register_schema(h->ptr, schema.p, schema.len, &err);
+  strarg_free(&schema);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* engine_json_call runs fn(engine, &out, &len, &err) for the calls that take
+ * only an engine and return JSON. */
+static napi_value engine_json_call(napi_env env, napi_callback_info info,
+                                   llmspell_status (*fn)(llmspell_engine *, char **, size_t *,
+                                                         llmspell_error **),
+                                   const char *dflt) {
+  size_t argc = 1, len = 0;
+  napi_value argv[1];
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = fn(h->ptr, &out, &len, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, dflt);
+}
+
+/* stateMigrationStatus(engine) -> JSON */
+static napi_value js_state_migration_status(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.state_migration_status, "{}");
+}
+
+/* backupList(engine) -> JSON array */
+static napi_value js_backup_list(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.backup_list, "[]");
+}
+
+/* eventStats(engine) -> JSON */
+static napi_value js_event_stats(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.event_stats, "{}");
+}
+
+/* admin_async reads (engine, arg?, optionsJson|null?) for an op and submits
+ * it: with_arg takes a NUL-free string (an id, a target) as argv[1]; with_opts
+ * takes JSON text or null as the next argument. */
+static napi_value admin_async(napi_env env, napi_callback_info info, int op, int with_arg,
+                              int with_opts, const char *what) {
+  size_t argc = 3, n = 0;
+  napi_value argv[3];
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  j->op = op;
+  j->engine = h->ptr;
+  int i = 1;
+  if (with_arg) {
+    strarg a;
+    if (!get_str(env, argv[i++], 0, 1, what, &a)) {
+      job_free(j);
+      return NULL;
+    }
+    j->arg = strdup(a.p);
+    strarg_free(&a);
+    if (j->arg == NULL) {
+      job_free(j);
+      napi_throw_error(env, NULL, "llmspell: out of memory");
+      return NULL;
+    }
+  }
+  if (with_opts && !get_bytes(env, argv[i], 1, "optionsJson", &j->opts, &n)) {
+    job_free(j);
+    return NULL;
+  }
+  j->opts_len = n;
+  return job_submit(env, j, argv[0], NULL, "llmspell.admin");
+}
+
+/* stateMigrateAsync(engine, target, optionsJson|null) -> Promise<report JSON> */
+static napi_value js_state_migrate_async(napi_env env, napi_callback_info info) {
+  return admin_async(env, info, OP_MIGRATE, 1, 1, "target");
+}
+
+/* backupCreateAsync(engine, optionsJson|null) -> Promise<summary JSON> */
+static napi_value js_backup_create_async(napi_env env, napi_callback_info info) {
+  return admin_async(env, info, OP_BACKUP_CREATE, 0, 1, NULL);
+}
+
+/* backupValidateAsync(engine, id) -> Promise<report JSON> */
+static napi_value js_backup_validate_async(napi_env env, napi_callback_info info) {
+  return admin_async(env, info, OP_BACKUP_VALIDATE, 1, 0, "id");
+}
+
+/* backupRestoreAsync(engine, id) -> Promise<report JSON> */
+static napi_value js_backup_restore_async(napi_env env, napi_callback_info info) {
+  return admin_async(env, info, OP_BACKUP_RESTORE, 1, 0, "id");
+}
+
+/* backupCleanupAsync(engine, optionsJson|null) -> Promise<report JSON> */
+static napi_value js_backup_cleanup_async(napi_env env, napi_callback_info info) {
+  return admin_async(env, info, OP_BACKUP_CLEANUP, 0, 1, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Events                                                                   */
+/* ------------------------------------------------------------------------ */
+
+/* eventPublish(engine, type, dataJson|null, optionsJson|null) -> event JSON.
+ * On the calling thread: publishing never blocks, except on a full "block"
+ * subscription for at most its block_timeout_ms. */
+static napi_value js_event_publish(napi_env env, napi_callback_info info) {
+  size_t argc = 4, len = 0;
+  napi_value argv[4];
+  strarg type, data, opts;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 1, "type", &type)) return NULL;
+  if (!get_str(env, argv[2], 1, 0, "dataJson", &data)) {
+    strarg_free(&type);
+    return NULL;
+  }
+  if (!get_str(env, argv[3], 1, 0, "optionsJson", &opts)) {
+    strarg_free(&type);
+    strarg_free(&data);
+    return NULL;
+  }
+  llmspell_status st = L.event_publish(h->ptr, type.p, data.p, data.len, opts.p, opts.len, &out,
+                                       &len, &err);
+  strarg_free(&type);
+  strarg_free(&data);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    if (out != NULL) L.free(out);
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "null");
+}
+
+/* subscriptionNew(engine, pattern, optionsJson|null) -> pull subscription */
+static napi_value js_subscription_new(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg pattern, opts;
+  llmspell_subscription *sub = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 1, "pattern", &pattern)) return NULL;
+  if (!get_str(env, argv[2], 1, 0, "optionsJson", &opts)) {
+    strarg_free(&pattern);
+    return NULL;
+  }
+  llmspell_status st = L.subscription_new(h->ptr, pattern.p, opts.p, opts.len, &sub, &err);
+  strarg_free(&pattern);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  napi_value v = new_handle(env, sub, KIND_SUB);
+  if (v == NULL) L.subscription_free(sub);
+  return v;
+}
+
+static int get_timeout(napi_env env, napi_value v, uint32_t *ms) {
+  napi_valuetype t;
+  double d;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  if (t != napi_number || napi_get_value_double(env, v, &d) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "timeoutMs must be a number");
+    return 0;
+  }
+  if (!(d >= 0 && d <= 4294967295.0) || d != (double)(uint32_t)d) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE",
+                           "timeoutMs must be an integer from 0 to 4294967295");
+    return 0;
+  }
+  *ms = (uint32_t)d;
+  return 1;
+}
+
+/* subscriptionNext(sub, timeoutMs) -> event JSON, or null when none came in
+ * time. Waits on the calling thread. */
+static napi_value js_subscription_next(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2], r = NULL;
+  uint32_t ms = 0;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_SUB, 1);
+  if (h == NULL || !get_timeout(env, argv[1], &ms)) return NULL;
+  llmspell_status st = L.subscription_next(h->ptr, ms, &out, &len, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  if (out == NULL) {
+    napi_get_null(env, &r);
+    return r;
+  }
+  return take_text(env, out, len, "null");
+}
+
+/* subscriptionNextAsync(sub, timeoutMs) -> Promise<event JSON | null>; the
+ * wait happens on a pool thread. Freeing the subscription meanwhile wakes
+ * it: the Promise rejects with "closed". */
+static napi_value js_subscription_next_async(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  uint32_t ms = 0;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_SUB, 1);
+  if (h == NULL || !get_timeout(env, argv[1], &ms)) return NULL;
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  j->op = OP_NEXT;
+  j->sub = h->ptr;
+  j->timeout_ms = ms;
+  return job_submit(env, j, NULL, argv[0], "llmspell.next");
+}
+
+/* subscriptionFree(sub): idempotent. */
+static napi_value js_subscription_free(napi_env env, napi_callback_info info) {
+  return free_kind(env, info, KIND_SUB);
+}
+
+/*
+ * Push subscriptions.
+ *
+ * The library calls push_on_event on its dispatcher thread (one per engine).
+ * It must not block there (a blocked dispatcher would hold up every callback
+ * of the engine, and llmspell_subscription_free waits for a callback in
+ * progress, so blocking on the JS thread could deadlock close()). So it only
+ * copies the event into the push_sub's own bounded queue and, when the
+ * queue was empty, asks the JS thread to drain it with one non-blocking
+ * napi_call_threadsafe_function. push_call_js then calls the listener once
+ * per queued event, in order, on the event loop. One wake-up serves a whole
+ * batch, which keeps the cost per event low under load.
+ *
+ * The queue holds at most `limit` events (the subscription's buffer size):
+ * when the event loop falls that far behind, the oldest queued event is
+ * dropped for a "drop_oldest" subscription and the new one otherwise, and
+ * the drop is counted in `dropped` (the library's buffer never fills for a
+ * push subscription, since this callback never blocks).
+ *
+ * Closing (main thread): set closed (queued events are discarded and
+ * push_call_js calls nothing more), llmspell_subscription_free (no callback
+ * after it returns), then release the tsfn. A push_sub is shared by the JS
+ * handle and the tsfn; the last of the two to let go frees it (refs, main
+ * thread only). At environment teardown the tsfn may be finalized before
+ * the handle: its finalizer frees the library subscription first, so the
+ * dispatcher never touches a dead tsfn.
+ */
+struct push_sub {
+  pthread_mutex_t mu;
+  struct push_item *head, *tail;
+  size_t queued, limit;
+  int drop_oldest;
+  int scheduled; /* a drain is queued on the tsfn and has not started */
+  int closed;    /* set under mu by the main thread */
+  uint64_t dropped;
+  /* main thread only */
+  llmspell_subscription *sub; /* NULL once freed */
+  napi_threadsafe_function tsfn;
+  int tsfn_released, tsfn_dead;
+  int refs;
+};
+
+typedef struct push_item {
+  struct push_item *next;
+  size_t len;
+  char json[];
+} push_item;
+
+static void push_items_free(push_item *it) {
+  while (it != NULL) {
+    push_item *next = it->next;
+    free(it);
+    it = next;
+  }
+}
+
+/* push_on_event is the llmspell_event_fn: dispatcher thread. */
+static void push_on_event(void *user_data, const char *json, size_t len) {
+  push_sub *ps = user_data;
+  push_item *it = malloc(sizeof *it + len + 1), *old = NULL;
+  int wake = 0;
+  if (it == NULL) {
+    pthread_mutex_lock(&ps->mu);
+    ps->dropped++;
+    pthread_mutex_unlock(&ps->mu);
+    return;
+  }
+  it->next = NULL;
+  it->len = len;
+  memcpy(it->json, json, len);
+  it->json[len] = '\0';
+  pthread_mutex_lock(&ps->mu);
+  if (ps->closed) {
+    pthread_mutex_unlock(&ps->mu);
+    free(it);
+    return;
+  }
+  if (ps->queued >= ps->limit) {
+    ps->dropped++;
+    if (!ps->drop_oldest || ps->head == NULL) {
+      pthread_mutex_unlock(&ps->mu);
+      free(it);
+      return;
+    }
+    old = ps->head;
+    ps->head = old->next;
+    if (ps->head == NULL) ps->tail = NULL;
+    ps->queued--;
+  }
+  if (ps->tail != NULL) ps->tail->next = it;
+  else ps->head = it;
+  ps->tail = it;
+  ps->queued++;
+  if (!ps->scheduled) ps->scheduled = wake = 1;
+  pthread_mutex_unlock(&ps->mu);
+  free(old);
+  /* The tsfn is alive here: it is released only after
+   * llmspell_subscription_free, which waits for this call to return. */
+  if (wake && napi_call_threadsafe_function(ps->tsfn, NULL, napi_tsfn_nonblocking) != napi_ok) {
+    /* napi_closing: the environment is going away. */
+    pthread_mutex_lock(&ps->mu);
+    ps->scheduled = 0;
+    pthread_mutex_unlock(&ps->mu);
+  }
+}
+
+/* push_call_js drains the queue on the JS thread. js_cb is the JS-side
+ * delivery function (lib/events.js), which catches what the listener
+ * throws. env is NULL at teardown (ps may be gone then: touch nothing). */
+static void push_call_js(napi_env env, napi_value js_cb, void *context, void *data) {
+  push_sub *ps = context;
+  napi_value undefined, arg;
+  (void)data;
+  if (env == NULL) return;
+  pthread_mutex_lock(&ps->mu);
+  push_item *items = ps->head;
+  ps->head = ps->tail = NULL;
+  ps->queued = 0;
+  ps->scheduled = 0;
+  pthread_mutex_unlock(&ps->mu);
+  if (napi_get_undefined(env, &undefined) != napi_ok) {
+    push_items_free(items);
+    return;
+  }
+  while (items != NULL) {
+    push_item *next = items->next;
+    /* closed may be set by the listener itself (close() from inside it). */
+    if (!ps->closed && napi_create_string_utf8(env, items->json, items->len, &arg) == napi_ok) {
+      if (napi_call_function(env, undefined, js_cb, 1, &arg, NULL) == napi_pending_exception) {
+        napi_value exc;
+        if (napi_get_and_clear_last_exception(env, &exc) == napi_ok) napi_fatal_exception(env, exc);
+      }
+    }
+    free(items);
+    items = next;
+  }
+}
+
+static void push_unref(push_sub *ps) {
+  if (--ps->refs > 0) return;
+  push_items_free(ps->head);
+  pthread_mutex_destroy(&ps->mu);
+  free(ps);
+}
+
+/* push_close stops a push subscription: main thread; idempotent. */
+static void push_close(push_sub *ps) {
+  pthread_mutex_lock(&ps->mu);
+  ps->closed = 1;
+  push_item *items = ps->head;
+  ps->head = ps->tail = NULL;
+  ps->queued = 0;
+  pthread_mutex_unlock(&ps->mu);
+  push_items_free(items);
+  if (ps->sub != NULL) {
+    L.subscription_free(ps->sub); /* no push_on_event after this returns */
+    ps->sub = NULL;
+  }
+  if (!ps->tsfn_released && !ps->tsfn_dead) {
+    ps->tsfn_released = 1;
+    napi_release_threadsafe_function(ps->tsfn, napi_tsfn_release);
+  }
+}
+
+static void push_tsfn_finalize(napi_env env, void *data, void *hint) {
+  push_sub *ps = data;
+  (void)env;
+  (void)hint;
+  ps->tsfn_dead = 1;
+  push_close(ps); /* at teardown the handle may still be open */
+  push_unref(ps); /* the tsfn's reference */
+}
+
+/* eventSubscribeCallback(engine, pattern, optionsJson|null, deliver,
+ * queueLimit, dropOldest) -> push subscription. deliver(eventJson) is called
+ * on the JS thread. */
+static napi_value js_event_subscribe_callback(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6], name, v;
+  napi_valuetype t;
+  strarg pattern, opts;
+  uint32_t limit = 0;
+  bool drop_oldest = false;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (argc < 6 || napi_typeof(env, argv[3], &t) != napi_ok || t != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "deliver must be a function");
+    return NULL;
+  }
+  if (napi_get_value_uint32(env, argv[4], &limit) != napi_ok || limit == 0) {
+    napi_throw_range_error(env, "ERR_OUT_OF_RANGE", "queueLimit must be a positive integer");
+    return NULL;
+  }
+  if (napi_get_value_bool(env, argv[5], &drop_oldest) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "dropOldest must be a boolean");
+    return NULL;
+  }
+  push_sub *ps = calloc(1, sizeof *ps);
+  if (ps == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  pthread_mutex_init(&ps->mu, NULL);
+  ps->limit = limit;
+  ps->drop_oldest = drop_oldest;
+  if (napi_create_string_utf8(env, "llmspell.events", NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, argv[3], NULL, name, 0, 1, ps, push_tsfn_finalize,
+                                      ps, push_call_js, &ps->tsfn) != napi_ok) {
+    pthread_mutex_destroy(&ps->mu);
+    free(ps);
+    return NULL;
+  }
+  ps->refs = 1; /* the tsfn's; the handle's is added below */
+  if (!get_str(env, argv[1], 0, 1, "pattern", &pattern)) goto abort;
+  if (!get_str(env, argv[2], 1, 0, "optionsJson", &opts)) {
+    strarg_free(&pattern);
+    goto abort;
+  }
+  llmspell_status st = L.event_subscribe_callback(h->ptr, pattern.p, opts.p, opts.len,
+                                                  push_on_event, ps, NULL, &ps->sub, &err);
+  strarg_free(&pattern);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    goto abort;
+  }
+  ps->refs++;
+  v = new_handle(env, ps, KIND_PUSH);
+  if (v == NULL) {
+    /* No handle owns ps: close it and drop the handle's share. */
+    push_close(ps);
+    push_unref(ps);
+  }
+  return v;
+abort:
+  /* No callback was registered: only the tsfn refers to ps. */
+  ps->closed = 1;
+  ps->tsfn_released = 1;
+  napi_release_threadsafe_function(ps->tsfn, napi_tsfn_abort);
+  return NULL;
+}
+
+/* pushFree(sub): idempotent; no listener call after it returns. */
+static napi_value js_push_free(napi_env env, napi_callback_info info) {
+  return free_kind(env, info, KIND_PUSH);
+}
+
+/* pushRef(sub, keepAlive): whether an open push subscription keeps the
+ * event loop alive (it does by default). */
+static napi_value js_push_ref(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  bool keep = true;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_PUSH, 1);
+  if (h == NULL) return NULL;
+  if (napi_get_value_bool(env, argv[1], &keep) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "keepAlive must be a boolean");
+    return NULL;
+  }
+  push_sub *ps = h->ptr;
+  if (!ps->tsfn_released && !ps->tsfn_dead) {
+    if (keep) napi_ref_threadsafe_function(env, ps->tsfn);
+    else napi_unref_threadsafe_function(env, ps->tsfn);
+  }
+  return NULL;
+}
+
+/* pushDropped(sub) -> events dropped because the event loop fell behind
+ * by the queue limit. Throws "closed" after pushFree. */
+static napi_value js_push_dropped(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_PUSH, 1);
+  if (h == NULL) return NULL;
+  push_sub *ps = h->ptr;
+  pthread_mutex_lock(&ps->mu);
+  double n = (double)ps->dropped;
+  pthread_mutex_unlock(&ps->mu);
+  NAPI_OK_OR_NULL(napi_create_double(env, n, &r));
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Module init                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -1699,6 +2351,24 @@ NAPI_MODULE_INIT() {
       {"readerOpen", NULL, js_reader_open, NULL, NULL, NULL, napi_default, NULL},
       {"readerRead", NULL, js_reader_read, NULL, NULL, NULL, napi_default, NULL},
       {"readerFree", NULL, js_reader_free, NULL, NULL, NULL, napi_default, NULL},
+      {"stateRegisterSchema", NULL, js_state_register_schema, NULL, NULL, NULL, napi_default, NULL},
+      {"stateMigrationStatus", NULL, js_state_migration_status, NULL, NULL, NULL, napi_default, NULL},
+      {"stateMigrateAsync", NULL, js_state_migrate_async, NULL, NULL, NULL, napi_default, NULL},
+      {"backupCreateAsync", NULL, js_backup_create_async, NULL, NULL, NULL, napi_default, NULL},
+      {"backupList", NULL, js_backup_list, NULL, NULL, NULL, napi_default, NULL},
+      {"backupValidateAsync", NULL, js_backup_validate_async, NULL, NULL, NULL, napi_default, NULL},
+      {"backupRestoreAsync", NULL, js_backup_restore_async, NULL, NULL, NULL, napi_default, NULL},
+      {"backupCleanupAsync", NULL, js_backup_cleanup_async, NULL, NULL, NULL, napi_default, NULL},
+      {"eventPublish", NULL, js_event_publish, NULL, NULL, NULL, napi_default, NULL},
+      {"eventStats", NULL, js_event_stats, NULL, NULL, NULL, napi_default, NULL},
+      {"subscriptionNew", NULL, js_subscription_new, NULL, NULL, NULL, napi_default, NULL},
+      {"subscriptionNext", NULL, js_subscription_next, NULL, NULL, NULL, napi_default, NULL},
+      {"subscriptionNextAsync", NULL, js_subscription_next_async, NULL, NULL, NULL, napi_default, NULL},
+      {"subscriptionFree", NULL, js_subscription_free, NULL, NULL, NULL, napi_default, NULL},
+      {"eventSubscribeCallback", NULL, js_event_subscribe_callback, NULL, NULL, NULL, napi_default, NULL},
+      {"pushFree", NULL, js_push_free, NULL, NULL, NULL, napi_default, NULL},
+      {"pushRef", NULL, js_push_ref, NULL, NULL, NULL, napi_default, NULL},
+      {"pushDropped", NULL, js_push_dropped, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
