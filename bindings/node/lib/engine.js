@@ -1,7 +1,7 @@
 'use strict';
 
 const native = require('./native');
-const { kHandle, kState, kSessions, kArtifacts } = require('./symbols');
+const { kHandle, kState, kSessions, kArtifacts, kBackups, kEvents } = require('./symbols');
 const { configJson } = require('./options');
 
 /**
@@ -76,6 +76,39 @@ class Engine {
       Object.defineProperty(this, kArtifacts, { value: a });
     }
     return a;
+  }
+
+  /**
+   * backups are the backups of the engine's whole store (a Backups:
+   * create, list, validate, restore, cleanup). create, validate, restore
+   * and cleanup return Promises and run on the addon's pool; list is
+   * synchronous.
+   * @type {Backups}
+   */
+  get backups() {
+    let b = this[kBackups];
+    if (b === undefined) {
+      const Backups = require('./backups');
+      b = new Backups(this);
+      Object.defineProperty(this, kBackups, { value: b });
+    }
+    return b;
+  }
+
+  /**
+   * events is the engine's event bus (an Events: publish, subscribe,
+   * stats), the bus spells use through their Event global. close() closes
+   * every subscription made through it.
+   * @type {Events}
+   */
+  get events() {
+    let e = this[kEvents];
+    if (e === undefined) {
+      const { Events } = require('./events');
+      e = new Events(this);
+      Object.defineProperty(this, kEvents, { value: e });
+    }
+    return e;
   }
 }
 

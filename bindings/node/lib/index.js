@@ -7,6 +7,8 @@ const RunToken = require('./run-token');
 const State = require('./state');
 const Sessions = require('./sessions');
 const Artifacts = require('./artifacts');
+const Backups = require('./backups');
+const { Events, Subscription, PushSubscription } = require('./events');
 const { ArtifactWriteStream, ArtifactReadStream } = require('./artifact-streams');
 const { LlmspellError } = require('./errors');
 
@@ -26,6 +28,10 @@ module.exports = {
   State,
   Sessions,
   Artifacts,
+  Backups,
+  Events,
+  Subscription,
+  PushSubscription,
   ArtifactWriteStream,
   ArtifactReadStream,
   LlmspellError,

@@ -15,7 +15,8 @@ const { scopeArg, keyArg, valueJson } = require('./state-args');
  * through JSON.parse. Storing null deletes the key.
  *
  * Every method is synchronous and runs on the calling thread (the calls are
- * short, like ping()). Wrong argument types throw TypeError (or RangeError)
+ * short, like ping()), except migrate(), which rewrites the whole store and
+ * returns a Promise (it runs on the addon's pool). Wrong argument types throw TypeError (or RangeError)
  * before any native call; a bad scope, key or value throws LlmspellError
  * "invalid_argument"; a store failure "storage_error"; any call after
  * engine.close() throws LlmspellError "closed".
@@ -34,6 +35,9 @@ State.prototype.exists = require('./methods/state-exists');
 State.prototype.keys = require('./methods/state-keys');
 State.prototype.compareAndSet = require('./methods/state-compare-and-set');
 State.prototype.transaction = require('./methods/state-transaction');
+State.prototype.registerSchema = require('./methods/state-register-schema');
+State.prototype.migrate = require('./methods/state-migrate');
+State.prototype.migrationStatus = require('./methods/state-migration-status');
 
 /**
  * StateTransaction collects the writes of one `state.transaction(fn)`; fn

@@ -13,4 +13,11 @@ const kState = Symbol('llmspell.state');
 const kSessions = Symbol('llmspell.sessions');
 const kArtifacts = Symbol('llmspell.artifacts');
 
-module.exports = { kHandle, kEngine, kState, kSessions, kArtifacts };
+// kBackups and kEvents cache an Engine's Backups and Events objects;
+// kSubscriptions keys the subscriptions made through an Engine, which its
+// close() closes: {push: Set<PushSubscription>, pull: Set<WeakRef<Subscription>>}.
+const kBackups = Symbol('llmspell.backups');
+const kEvents = Symbol('llmspell.events');
+const kSubscriptions = Symbol('llmspell.subscriptions');
+
+module.exports = { kHandle, kEngine, kState, kSessions, kArtifacts, kBackups, kEvents, kSubscriptions };
