@@ -502,3 +502,152 @@ fn subscription_freed_inside_its_callback() {
         "user_data_free ran while the callback that freed the subscription was still running"
     );
 }
+
+unsafe extern "C" fn noop_hook(
+    _ud: *mut std::ffi::c_void,
+    _ctx: *const std::ffi::c_char,
+    _len: usize,
+    _reply: *mut llmspell_hook_reply,
+) {
+}
+
+/// NULL and stale subscription, hook and reply handles give status codes.
+#[test]
+fn event_and_hook_handle_rules() {
+    unsafe {
+        let eng = new_engine();
+        let mut ev = ptr::null_mut();
+        // NULL subscription; NULL out-parameters.
+        assert_ne!(
+            llmspell_subscription_next(
+                ptr::null_mut(),
+                0,
+                &mut ev,
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        llmspell_subscription_free(ptr::null_mut());
+        let mut sub = ptr::null_mut();
+        assert_eq!(
+            llmspell_subscription_new(eng, ptr::null(), ptr::null(), 0, &mut sub, ptr::null_mut()),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_subscription_new(
+                eng,
+                c"x".as_ptr(),
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_event_subscribe_callback(
+                eng,
+                c"x".as_ptr(),
+                ptr::null(),
+                0,
+                None,
+                ptr::null_mut(),
+                None,
+                &mut sub,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        // A freed subscription is CLOSED; a second free is ignored.
+        assert_eq!(
+            llmspell_subscription_new(
+                eng,
+                c"x".as_ptr(),
+                ptr::null(),
+                0,
+                &mut sub,
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        llmspell_subscription_free(sub);
+        llmspell_subscription_free(sub);
+        assert_eq!(
+            llmspell_subscription_next(sub, 0, &mut ev, ptr::null_mut(), ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert!(ev.is_null());
+        // Hooks: NULL fn or id_out, unknown point, unknown id.
+        let mut id = 0u64;
+        assert_eq!(
+            llmspell_hook_register(
+                eng,
+                c"BeforeStateWrite".as_ptr(),
+                0,
+                ptr::null(),
+                0,
+                None,
+                ptr::null_mut(),
+                None,
+                &mut id,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_hook_register(
+                eng,
+                c"BeforeStateWrite".as_ptr(),
+                0,
+                ptr::null(),
+                0,
+                Some(noop_hook),
+                ptr::null_mut(),
+                None,
+                ptr::null_mut(),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_hook_register(
+                eng,
+                c"Nowhere".as_ptr(),
+                0,
+                ptr::null(),
+                0,
+                Some(noop_hook),
+                ptr::null_mut(),
+                None,
+                &mut id,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_hook_unregister(eng, 987_654, ptr::null_mut()),
+            LLMSPELL_ERR_NOT_FOUND
+        );
+        // A reply handle that never came from a hook call.
+        let json = b"{\"type\":\"continue\"}";
+        assert_ne!(
+            llmspell_hook_reply_set(ptr::null_mut(), json.as_ptr().cast(), json.len()),
+            LLMSPELL_OK
+        );
+        let mut list = ptr::null_mut();
+        let mut len = 0usize;
+        assert_eq!(
+            llmspell_hook_list(eng, ptr::null(), &mut list, &mut len, ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        assert_eq!(CStr::from_ptr(list).to_bytes(), b"[]");
+        llmspell_free(list.cast());
+        llmspell_engine_free(eng);
+        // A freed engine is CLOSED.
+        assert_eq!(
+            llmspell_hook_unregister(eng, 1, ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+    }
+}

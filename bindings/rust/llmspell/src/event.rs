@@ -286,7 +286,8 @@ pub struct SubscribeOptions {
     /// [`Policy::DropOldest`].
     pub policy: Option<Policy>,
     /// block_timeout bounds how long [`Policy::Block`] makes a publisher
-    /// wait, in whole milliseconds. Default: 100 ms.
+    /// wait, in whole milliseconds (`Duration::ZERO` also means the
+    /// default). Default: 100 ms.
     pub block_timeout: Option<Duration>,
 }
 
