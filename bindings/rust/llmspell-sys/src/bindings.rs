@@ -470,6 +470,15 @@ extern "C" {
         json_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
+    #[doc = " llmspell_event_query returns persisted events (config events.persist =\n true; events.persist_patterns picks which) as a JSON array, oldest first.\n Events published before the call are included.\n Params: engine (in) a live engine;\n   query_json, query_len (in, optional) {\"pattern\",\"correlation_id\",\n     \"since\",\"until\" (RFC 3339),\"limit\"}; NULL/0 for all; a\n     correlation_id alone gives that correlation's timeline;\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad query, or\n   persistence is off); LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_event_query(
+        engine: *mut llmspell_engine,
+        query_json: *const ::core::ffi::c_char,
+        query_len: usize,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
     #[doc = " llmspell_hook_register registers a C hook at a point.\n Params: engine (in) a live engine;\n   point (in) NUL-terminated point name; must not be NULL;\n   priority (in) lower runs first (highest -100, high -50, normal 0,\n     low 50, lowest 100);\n   options_json, options_len (in, optional) {\"name\":\"...\",\n     \"component\":\"state\"} (component limits the hook to one component\n     type); NULL/0 for none;\n   fn (in) the hook; must not be NULL;\n   user_data (in, optional) passed to every call;\n   user_data_free (in, optional) called once when the hook is\n     unregistered or the engine closes;\n   id_out (out) receives the hook id; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (unknown point, NULL\n   fn); LLMSPELL_ERR_CLOSED. On failure user_data_free is not called.\n Ownership: the hook belongs to the engine until unregistered.\n Thread-safety: safe from any thread. fn may be called from any thread,\n   concurrently when several threads hit the point, and must be\n   thread-safe; it may call back into the library."]
     pub fn llmspell_hook_register(
         engine: *mut llmspell_engine,
