@@ -167,6 +167,29 @@ impl<'e> Events<'e> {
         Subscription::from_raw(out, Some(slot), "llmspell_event_subscribe_callback")
     }
 
+    /// query returns persisted events, oldest first, as JSON event objects.
+    /// It needs the engine config `{"events":{"persist":true}}`
+    /// (`events.persist_patterns` picks which types are kept, `events.ttl_s`
+    /// and `events.max_count` prune them); events published before the call
+    /// are included. Wraps `llmspell_event_query`.
+    ///
+    /// Errors: [`ErrorCode::InvalidArgument`] (bad query, a NUL byte in a
+    /// field, or persistence off).
+    pub fn query(&self, query: &EventQuery) -> Result<Vec<Value>, Error> {
+        let json = query.to_json()?;
+        let mut out = OwnedBuf::new();
+        // SAFETY: the engine is live for 'e; json is a live buffer; out's
+        // pointers are valid out-parameters.
+        try_call!(llmspell_event_query(
+            self.engine.as_ptr(),
+            json.as_ptr().cast(),
+            json.len(),
+            out.out(),
+            out.len_out(),
+        ))?;
+        out.json_list("llmspell_event_query")
+    }
+
     /// stats returns the bus statistics: `{"published":n,"subscriptions":
     /// [{"id","pattern","policy","handler","queued","capacity","delivered",
     /// "dropped","rejected"}]}` (spells' subscriptions included). Wraps
@@ -238,6 +261,81 @@ impl PublishOptions {
             m.insert("tags".into(), Value::from(self.tags.clone()));
         }
         Ok((!m.is_empty()).then(|| Value::Object(m).to_string()))
+    }
+}
+
+/// EventQuery selects persisted events for [`Events::query`]. Every field
+/// is optional; the default selects every persisted event.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct EventQuery {
+    /// pattern matches event types, as for subscriptions. Default: every
+    /// type.
+    pub pattern: Option<String>,
+    /// correlation_id keeps the events of one correlation (alone, that
+    /// correlation's timeline). Default: any.
+    pub correlation_id: Option<String>,
+    /// since keeps events at or after this RFC 3339 time (an event's
+    /// `timestamp` works). Default: no bound.
+    pub since: Option<String>,
+    /// until keeps events before this RFC 3339 time. Default: no bound.
+    pub until: Option<String>,
+    /// limit bounds the number of events returned. Default: no limit.
+    pub limit: Option<u64>,
+}
+
+impl EventQuery {
+    /// new returns the query for every persisted event.
+    pub fn new() -> EventQuery {
+        EventQuery::default()
+    }
+
+    /// pattern matches event types.
+    pub fn pattern(mut self, pattern: impl Into<String>) -> Self {
+        self.pattern = Some(pattern.into());
+        self
+    }
+
+    /// correlation_id keeps one correlation's events.
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// since keeps events at or after an RFC 3339 time.
+    pub fn since(mut self, t: impl Into<String>) -> Self {
+        self.since = Some(t.into());
+        self
+    }
+
+    /// until keeps events before an RFC 3339 time.
+    pub fn until(mut self, t: impl Into<String>) -> Self {
+        self.until = Some(t.into());
+        self
+    }
+
+    /// limit bounds the number of events.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    fn to_json(&self) -> Result<String, Error> {
+        let mut m = Map::new();
+        for (k, v) in [
+            ("pattern", &self.pattern),
+            ("correlation_id", &self.correlation_id),
+            ("since", &self.since),
+            ("until", &self.until),
+        ] {
+            if let Some(v) = v {
+                no_nul(v, k)?;
+                m.insert(k.into(), Value::from(v.as_str()));
+            }
+        }
+        if let Some(n) = self.limit {
+            m.insert("limit".into(), Value::from(n));
+        }
+        Ok(Value::Object(m).to_string())
     }
 }
 

@@ -32,7 +32,7 @@
 //! | [`Engine::backups`] → [`Backups`], [`CleanupOptions`] | `llmspell_backup_*` |
 //! | [`Engine::sessions`] → [`Sessions`], [`SessionOptions`], [`Status`] | `llmspell_session_*` |
 //! | [`Engine::artifacts`] → [`Artifacts`], [`StoreOptions`], [`ArtifactWriter`], [`ArtifactReader`] | `llmspell_artifact_*` |
-//! | [`Engine::events`] → [`Events`], [`PublishOptions`], [`SubscribeOptions`], [`Policy`], [`Subscription`] | `llmspell_event_*`, `llmspell_subscription_*` |
+//! | [`Engine::events`] → [`Events`], [`PublishOptions`], [`SubscribeOptions`], [`Policy`], [`Subscription`], [`EventQuery`] | `llmspell_event_*`, `llmspell_subscription_*` |
 //! | [`Engine::hooks`] → [`Hooks`], [`HookOptions`], [`HookContext`], [`HookResult`], [`HookHandle`] | `llmspell_hook_*` |
 //!
 //! ```no_run
@@ -189,7 +189,9 @@ pub use artifact::{ArtifactReader, ArtifactWriter, Artifacts, StoreOptions};
 pub use backup::{Backups, CleanupOptions};
 pub use engine::{Engine, Lang, RunOptions, RunOutput, RunToken};
 pub use error::{Error, ErrorCode};
-pub use event::{Events, Policy, PublishOptions, SubscribeOptions, Subscription, SubscriptionIter};
+pub use event::{
+    EventQuery, Events, Policy, PublishOptions, SubscribeOptions, Subscription, SubscriptionIter,
+};
 pub use hook::{priority, HookContext, HookHandle, HookOptions, HookResult, Hooks};
 pub use session::{SessionOptions, Sessions, Status};
 pub use state::{MigrateOptions, Op, State, Tx};

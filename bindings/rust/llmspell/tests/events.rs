@@ -8,8 +8,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use llmspell::{
-    Engine, ErrorCode, Events, Lang, Policy, PublishOptions, RunOptions, SubscribeOptions,
-    Subscription,
+    Engine, ErrorCode, EventQuery, Events, Lang, Policy, PublishOptions, RunOptions,
+    SubscribeOptions, Subscription,
 };
 use serde_json::{json, Value};
 
@@ -723,4 +723,76 @@ fn stats_list_subscriptions() {
             .any(|s| s["pattern"] == json!("cb.x")),
         "{stats}"
     );
+}
+
+#[test]
+fn query_persisted_events() {
+    let _w = watchdog("query_persisted_events", LIMIT);
+    // Off by default.
+    let err = engine().events().query(&EventQuery::new()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidArgument, "{err}");
+
+    let e = Engine::new(r#"{"events":{"persist":true,"persist_patterns":"job.*"}}"#).unwrap();
+    let ev = e.events();
+    let first = ev
+        .publish(
+            "job.start",
+            &json!(1),
+            &PublishOptions::new().correlation_id("c1"),
+        )
+        .unwrap();
+    ev.publish(
+        "job.step",
+        &json!(2),
+        &PublishOptions::new().correlation_id("c2"),
+    )
+    .unwrap();
+    ev.publish(
+        "other",
+        &json!(3),
+        &PublishOptions::new().correlation_id("c1"),
+    )
+    .unwrap();
+    e.run(
+        Lang::Lua,
+        r#"Event.publish("job.done", 4, {correlation_id = "c1"})"#,
+        &RunOptions::new(),
+    )
+    .unwrap();
+    let types = |q: &EventQuery| -> Vec<String> {
+        ev.query(q)
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(
+        types(&EventQuery::new()),
+        ["job.start", "job.step", "job.done"]
+    );
+    assert_eq!(
+        types(&EventQuery::new().correlation_id("c1")),
+        ["job.start", "job.done"]
+    );
+    assert_eq!(
+        types(&EventQuery::new().pattern("job.st*")),
+        ["job.start", "job.step"]
+    );
+    assert_eq!(types(&EventQuery::new().limit(1)).len(), 1);
+    let since = first["timestamp"].as_str().unwrap();
+    assert_eq!(types(&EventQuery::new().since(since)).len(), 3);
+    assert!(types(&EventQuery::new().until(since)).is_empty());
+    let got = ev.query(&EventQuery::new().pattern("job.start")).unwrap();
+    assert_eq!(got[0]["data"], json!(1));
+    assert_eq!(got[0]["id"], first["id"]);
+    for bad in [
+        EventQuery::new().since("yesterday"),
+        EventQuery::new().pattern("a\0b"),
+    ] {
+        assert_eq!(
+            ev.query(&bad).unwrap_err().code,
+            ErrorCode::InvalidArgument,
+            "{bad:?}"
+        );
+    }
 }
