@@ -457,8 +457,8 @@ func llmspell_engine_run(e *C.llmspell_engine, lang *C.char, source *C.char, sou
 	return status(errOut, nil)
 }
 
-// runOnGoroutine runs a script on a goroutine the library starts, while the
-// calling (C-created) thread waits on a channel. Script code must not spin
+// runOnGoroutine runs a JS script on a goroutine the library starts, while
+// the calling (C-created) thread waits on a channel. Script code must not spin
 // on the caller's thread: a tight JS loop has no stack checks, so only
 // asynchronous preemption (SIGURG) can stop it, and the Go runtime can lose
 // that signal on a thread that entered Go through a cgo callback; the next
@@ -466,6 +466,17 @@ func llmspell_engine_run(e *C.llmspell_engine, lang *C.char, source *C.char, sou
 // never fires. Goroutines of our own get preempted normally. A panic in the
 // run is re-raised here, so the export's recover sees it.
 func runOnGoroutine(ctx context.Context, ref *engineRef, req host.Request) (*host.Result, error) {
+	// Lua needs no hand-off: gopher-lua's interpreter loop checks the run's
+	// context on every instruction through a runtime call, where Go can
+	// stop it synchronously. The hand-off costs two thread wake-ups on a
+	// cgo thread (tens of microseconds), so only JS pays it.
+	lang := req.Language
+	if lang == "" {
+		lang = ref.eng.Config().Script.DefaultLanguage
+	}
+	if l, err := host.NormalizeLanguage(lang); err != nil || l == host.Lua {
+		return ref.host.Run(ctx, req)
+	}
 	type outcome struct {
 		res   *host.Result
 		err   error

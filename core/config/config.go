@@ -21,6 +21,7 @@ type Config struct {
 	Backup  Backup
 	Events  Events
 	Hooks   Hooks
+	Tools   Tools
 	Script  Script
 	Logging Logging
 }
@@ -123,6 +124,27 @@ type Hooks struct {
 	// Record stores every hook call in the store (hook/rec/...), the
 	// history session replay reads. Default: false.
 	Record bool
+}
+
+// Tools configures the tool security policy (TOOLS.md).
+type Tools struct {
+	// FileRoots is a comma-separated list of folders file tools may use,
+	// besides the system temp folder and the engine's sandbox folder
+	// (<data_dir>/sandbox). Default: "".
+	FileRoots string
+	// AllowHosts is a comma-separated list of hosts or CIDRs network tools
+	// may reach even when loopback, private or link-local. Default: "".
+	AllowHosts string
+	// Executables is a comma-separated allow-list for process_executor.
+	// Default: "".
+	Executables string
+	// MaxLevel is the highest security level the engine runs: safe,
+	// restricted or privileged. Default: "privileged".
+	MaxLevel string
+	// TimeoutMS bounds one tool call. Default: 30000.
+	TimeoutMS int64
+	// MaxOutputBytes bounds one tool result. Default: 10 MiB.
+	MaxOutputBytes int64
 }
 
 // Script configures the script runtimes.

@@ -96,6 +96,13 @@ var fields = []field{
 	str("hooks", "deny", "", func(c *Config) *string { return &c.Hooks.Deny }, nil),
 	flag("hooks", "record", false, func(c *Config) *bool { return &c.Hooks.Record }),
 
+	str("tools", "file_roots", "", func(c *Config) *string { return &c.Tools.FileRoots }, nil),
+	str("tools", "allow_hosts", "", func(c *Config) *string { return &c.Tools.AllowHosts }, nil),
+	str("tools", "executables", "", func(c *Config) *string { return &c.Tools.Executables }, nil),
+	str("tools", "max_level", "privileged", func(c *Config) *string { return &c.Tools.MaxLevel }, oneOf("safe", "restricted", "privileged")),
+	num("tools", "timeout_ms", 30000, func(c *Config) *int64 { return &c.Tools.TimeoutMS }, atLeast(1)),
+	num("tools", "max_output_bytes", 10<<20, func(c *Config) *int64 { return &c.Tools.MaxOutputBytes }, atLeast(1)),
+
 	str("script", "default_language", "lua", func(c *Config) *string { return &c.Script.DefaultLanguage }, oneOf("lua", "js", "javascript")),
 	num("script", "timeout_ms", 0, func(c *Config) *int64 { return &c.Script.TimeoutMS }, atLeast(0)),
 	num("script", "max_output_bytes", 16<<20, func(c *Config) *int64 { return &c.Script.MaxOutputBytes }, atLeast(1)),

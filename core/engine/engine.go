@@ -4,6 +4,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -17,6 +18,8 @@ import (
 	"github.com/llmspell/llmspell-go/core/kv/pebblekv"
 	"github.com/llmspell/llmspell-go/core/session"
 	"github.com/llmspell/llmspell-go/core/state"
+	"github.com/llmspell/llmspell-go/core/tool"
+	"github.com/llmspell/llmspell-go/core/tool/builtin"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/core/version"
 )
@@ -52,6 +55,7 @@ type Engine struct {
 	events  *event.Bus
 	hooks   *hook.Registry
 	jrnl    *event.Journal
+	tools   *tool.Registry
 	metrics *hook.Metrics
 	recSeq  atomic.Uint64
 	bk      *backups
@@ -147,6 +151,11 @@ func New(opts *Options) (*Engine, error) {
 		MaxSessionBytes:   cfg.Session.MaxSessionBytes,
 		Hooks:             e.sessionHooks(),
 	})
+	e.tools = tool.New(toolPolicy(cfg), e.hooks, e.events)
+	if err := builtin.Register(e.tools); err != nil {
+		e.store.Close()
+		return nil, err
+	}
 	e.fireSystem(hook.SystemStartup, "system.startup")
 	return e, nil
 }
@@ -176,6 +185,33 @@ func (e *Engine) Store() kv.Store { return e.store }
 
 // State returns the engine's persistent state. It is closed by Close.
 func (e *Engine) State() *state.Store { return e.state }
+
+// Tools returns the engine's tool registry.
+func (e *Engine) Tools() *tool.Registry { return e.tools }
+
+// toolPolicy builds the tool security policy from the config.
+func toolPolicy(cfg *config.Config) *tool.Policy {
+	split := func(s string) []string {
+		var out []string
+		for _, p := range strings.Split(s, ",") {
+			if p = strings.TrimSpace(p); p != "" {
+				out = append(out, p)
+			}
+		}
+		return out
+	}
+	p := tool.DefaultPolicy()
+	if cfg.Storage.DataDir != "" {
+		p.FileRoots = append(p.FileRoots, filepath.Join(cfg.Storage.DataDir, "sandbox"))
+	}
+	p.FileRoots = append(p.FileRoots, split(cfg.Tools.FileRoots)...)
+	p.AllowHosts = split(cfg.Tools.AllowHosts)
+	p.Executables = split(cfg.Tools.Executables)
+	p.MaxLevel, _ = tool.ParseLevel(cfg.Tools.MaxLevel) // validated by config
+	p.Timeout = time.Duration(cfg.Tools.TimeoutMS) * time.Millisecond
+	p.MaxOutputBytes = cfg.Tools.MaxOutputBytes
+	return p
+}
 
 // Journal returns the engine's event journal, or nil when events.persist
 // is off.

@@ -1443,6 +1443,33 @@ static void test_js_timeout_repeated(void)
 	CHECK(timeouts == 500);
 }
 
+/*
+ * test_lua_timeout_repeated is the Lua twin: Lua runs stay on the caller's
+ * thread (no hand-off), which is safe because gopher-lua checks the run's
+ * context through a runtime call on every instruction. 500 busy loops with
+ * a 10 ms timeout, each with a few allocations so the GC runs meanwhile,
+ * must all time out.
+ */
+static void test_lua_timeout_repeated(void)
+{
+	const char *src = "local t = {} while true do t[#t % 100 + 1] = {} end";
+	const char *opts = "{\"timeout_ms\":10}";
+	int timeouts = 0;
+	llmspell_engine *e = new_engine("{}");
+	for (int i = 0; i < 500; i++) {
+		char *res = NULL;
+		llmspell_status st = llmspell_engine_run(e, "lua", src, strlen(src), NULL, 0, opts,
+		                                         strlen(opts), NULL, &res, NULL, NULL, NULL, NULL);
+		llmspell_free(res);
+		if (st == LLMSPELL_ERR_TIMEOUT)
+			timeouts++;
+		else
+			fail_at(__LINE__, "run %d: status %s, want timeout", i, llmspell_status_name(st));
+	}
+	llmspell_engine_free(e);
+	CHECK(timeouts == 500);
+}
+
 /* ------------------------------------------------------------------------ */
 
 static const struct {
@@ -1478,6 +1505,7 @@ static const struct {
     T(test_token_freed_during_run),
     T(test_vectors_by_hand),
     T(test_js_timeout_repeated),
+    T(test_lua_timeout_repeated),
 #undef T
 };
 
