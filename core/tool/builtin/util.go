@@ -16,9 +16,8 @@ func obj(props value.Map, required ...string) value.Map {
 	return value.Map{"type": "object", "properties": props, "required": req, "additionalProperties": false}
 }
 
-// str, num, boolean, enum are property schemas.
+// str, boolean, enum are property schemas.
 func str(desc string) value.Map { return value.Map{"type": "string", "description": desc} }
-func num(desc string) value.Map { return value.Map{"type": "number", "description": desc} }
 func boolean(desc string) value.Map {
 	return value.Map{"type": "boolean", "description": desc}
 }
