@@ -33,7 +33,13 @@ type callback struct {
 	removed atomic.Bool
 	mu      sync.Mutex // held while the dispatcher calls fn
 	thread  atomic.Uint64
+	// freeLater is set when the subscription was freed from inside its own
+	// callback: the dispatcher frees the user data once that call returns.
+	freeLater atomic.Bool
 }
+
+// freeUserData calls the user_data destructor.
+func (cb *callback) freeUserData() { C.ls_call_free(cb.udFree, cb.ud) }
 
 // delivery is one queued callback call.
 type delivery struct {
@@ -108,6 +114,9 @@ func (d *dispatcher) call(del delivery) {
 		defer func() { recover() }()
 		C.ls_call_event(cb.fn, cb.ud, (*C.char)(p), C.size_t(len(del.json)))
 	}()
+	if cb.freeLater.Load() {
+		cb.freeUserData() // freed from inside this very call: now it is over
+	}
 }
 
 // enqueue hands an event to the dispatcher, waiting while its queue is
@@ -127,17 +136,20 @@ func (d *dispatcher) enqueue(cb *callback, ev event.Event) {
 	}
 }
 
-// remove stops a callback: after it returns, fn is not called again. Called
-// from inside the callback itself it cannot wait for that call to finish,
-// so it returns at once (the call in progress is the last).
+// remove stops a callback: after it returns, fn is not called again, and
+// the user data is freed. Called from inside the callback itself it cannot
+// wait for that call to finish: the call in progress is the last, and the
+// dispatcher frees the user data when it returns.
 func (cb *callback) remove() {
 	if cb.thread.Load() == uint64(C.ls_thread_id()) {
 		cb.removed.Store(true)
+		cb.freeLater.Store(true)
 		return
 	}
 	cb.mu.Lock() // waits for a call in progress on the dispatcher
 	cb.removed.Store(true)
 	cb.mu.Unlock()
+	cb.freeUserData()
 }
 
 func subscribeOpts(p *C.char, n C.size_t) (*event.SubscribeOptions, error) {
@@ -318,9 +330,6 @@ func llmspell_subscription_free(s *C.llmspell_subscription) {
 		sr.cb.remove()
 	}
 	sr.eng.eng.Events().Unsubscribe(sr.sub.ID())
-	if sr.cb != nil {
-		C.ls_call_free(sr.cb.udFree, sr.cb.ud)
-	}
 	sr.eng.release()
 }
 

@@ -70,11 +70,17 @@ type reply struct {
 	err    error
 }
 
-// cHooks maps an engine's hook ids to their C hooks, so unregister and
-// engine close can end them.
+// hookKey names a C hook: hook ids are counted per engine.
+type hookKey struct {
+	eng *engineRef
+	id  uint64
+}
+
+// cHooks maps engines' hook ids to their C hooks, so unregister and engine
+// close can end them.
 var (
 	cHooksMu sync.Mutex
-	cHooks   = map[uint64]*cHook{}
+	cHooks   = map[hookKey]*cHook{}
 )
 
 func (h *cHook) free() {
@@ -146,14 +152,15 @@ func llmspell_hook_register(e *C.llmspell_engine, point *C.char, priority C.int3
 		if err != nil {
 			return err
 		}
+		key := hookKey{ref, id}
 		cHooksMu.Lock()
-		cHooks[id] = h
+		cHooks[key] = h
 		cHooksMu.Unlock()
 		// The engine's close frees what was never unregistered.
 		ref.eng.OnClose(func() error {
 			cHooksMu.Lock()
-			hh, ok := cHooks[id]
-			delete(cHooks, id)
+			hh, ok := cHooks[key]
+			delete(cHooks, key)
 			cHooksMu.Unlock()
 			if ok {
 				hh.remove(true)
@@ -199,9 +206,10 @@ func llmspell_hook_unregister(e *C.llmspell_engine, id C.uint64_t, errOut **C.ll
 		if !ref.eng.Hooks().Unregister(uint64(id)) {
 			return errs.New(errs.KindNotFound, "no hook %d", uint64(id))
 		}
+		key := hookKey{ref, uint64(id)}
 		cHooksMu.Lock()
-		h, ok := cHooks[uint64(id)]
-		delete(cHooks, uint64(id))
+		h, ok := cHooks[key]
+		delete(cHooks, key)
 		cHooksMu.Unlock()
 		if ok {
 			if _, inside := h.threads.Load(uint64(C.ls_thread_id())); !inside {

@@ -71,12 +71,15 @@ func (r *Run) Finish(success bool) {
 	for _, id := range r.hooks {
 		r.Engine.Hooks().Unregister(id)
 	}
-	r.owned, r.handlers, r.hooks = nil, nil, nil
+	for _, name := range r.tools {
+		r.Engine.Tools().Unregister(name)
+	}
+	r.owned, r.handlers, r.hooks, r.tools = nil, nil, nil, nil
 }
 
 // HasHandlers reports whether the run has script event handlers or hooks,
 // so the adapters can skip Pump cheaply.
-func (r *Run) HasHandlers() bool { return len(r.handlers) > 0 || len(r.hooks) > 0 }
+func (r *Run) HasHandlers() bool { return len(r.handlers) > 0 || len(r.hooks) > 0 || len(r.tools) > 0 }
 
 func subscribeOptions(c *Call, m value.Map) (*event.SubscribeOptions, error) {
 	o := &event.SubscribeOptions{}

@@ -13,46 +13,58 @@ import (
 // waits for the run to reach a safe point and answer.
 const crossCallTimeout = 5 * time.Second
 
-// scriptHook adapts a script function to a hook.Func. When the hook point
-// fires inside one of the run's own API calls, the function is called
-// directly; from any other goroutine the call is posted to the run's
-// mailbox and served at the run's next safe point (an API call, a sleep, an
-// Event.receive), because a script runtime is only ever used by its own
-// goroutine.
+// serve calls fn on the run's goroutine: directly when ctx comes from one
+// of the run's own API calls, otherwise posted to the run's mailbox and
+// served at its next safe point (an API call, a sleep, an Event.receive),
+// because a script runtime is only ever used by its own goroutine.
+func (r *Run) serve(ctx context.Context, what string, fn func() (value.Value, error)) (value.Value, error) {
+	if r.isOwnCall(ctx) {
+		return fn()
+	}
+	type answer struct {
+		v   value.Value
+		err error
+	}
+	done := make(chan answer, 1)
+	t := time.NewTimer(crossCallTimeout)
+	defer t.Stop()
+	select {
+	case r.mailbox <- func() { v, err := fn(); done <- answer{v, err} }:
+	case <-t.C:
+		return nil, errs.New(errs.KindTimeout, "%s: the script did not reach a safe point in time", what)
+	case <-r.Ctx.Done():
+		return nil, errs.New(errs.KindCancelled, "%s: its script run has ended", what)
+	case <-ctx.Done():
+		return nil, errs.Wrap(errs.KindCancelled, ctx.Err(), "%s", what)
+	}
+	select {
+	case a := <-done:
+		return a.v, a.err
+	case <-t.C:
+		return nil, errs.New(errs.KindTimeout, "%s: no answer in time", what)
+	case <-r.Ctx.Done():
+		return nil, errs.New(errs.KindCancelled, "%s: its script run has ended", what)
+	case <-ctx.Done():
+		return nil, errs.Wrap(errs.KindCancelled, ctx.Err(), "%s", what)
+	}
+}
+
+// ensureMailbox makes the run able to serve calls from other goroutines.
+func (r *Run) ensureMailbox() {
+	if r.mailbox == nil {
+		r.mailbox = make(chan func(), 64)
+	}
+}
+
+// scriptHook adapts a script function to a hook.Func, called on the run's
+// goroutine (see serve).
 func (r *Run) scriptHook(fn Callable) hook.Func {
-	call := func(hc *hook.Context) (hook.Result, error) {
-		v, err := fn.Call(hc.Map())
+	return func(ctx context.Context, hc *hook.Context) (hook.Result, error) {
+		v, err := r.serve(ctx, "script hook", func() (value.Value, error) { return fn.Call(hc.Map()) })
 		if err != nil {
 			return hook.Result{}, err
 		}
 		return hook.ParseResult(v)
-	}
-	return func(ctx context.Context, hc *hook.Context) (hook.Result, error) {
-		if r.isOwnCall(ctx) {
-			return call(hc)
-		}
-		type answer struct {
-			res hook.Result
-			err error
-		}
-		done := make(chan answer, 1)
-		t := time.NewTimer(crossCallTimeout)
-		defer t.Stop()
-		select {
-		case r.mailbox <- func() { res, err := call(hc); done <- answer{res, err} }:
-		case <-t.C:
-			return hook.Result{}, errs.New(errs.KindTimeout, "script hook: the run did not reach a safe point in time")
-		case <-r.Ctx.Done():
-			return hook.Result{}, errs.New(errs.KindCancelled, "script hook: its run has ended")
-		}
-		select {
-		case a := <-done:
-			return a.res, a.err
-		case <-t.C:
-			return hook.Result{}, errs.New(errs.KindTimeout, "script hook: no answer in time")
-		case <-r.Ctx.Done():
-			return hook.Result{}, errs.New(errs.KindCancelled, "script hook: its run has ended")
-		}
 	}
 }
 
@@ -100,9 +112,7 @@ func hookModule() Module {
 			ro := &hook.RegisterOptions{Priority: prio, Language: "script"}
 			ro.Name, _ = opts["name"].(string)
 			ro.ComponentFilter, _ = opts["component"].(string)
-			if c.Run.mailbox == nil {
-				c.Run.mailbox = make(chan func(), 64)
-			}
+			c.Run.ensureMailbox()
 			id, err := c.Engine().Hooks().Register(point, c.Run.scriptHook(fnv), ro)
 			if err != nil {
 				return nil, err

@@ -31,6 +31,7 @@ type Run struct {
 	handlers []*scriptHandler      // Event.subscribe with a function
 	owned    []*event.Subscription // every subscription this run made
 	hooks    []uint64              // Hook.register ids, removed when the run ends
+	tools    []string              // Tool.register names, removed when the run ends
 	mailbox  chan func()           // calls posted by other goroutines, served by Pump
 	pumping  bool
 }

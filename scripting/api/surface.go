@@ -32,6 +32,7 @@ func Surface() []Module {
 		artifactModule(),
 		eventModule(),
 		hookModule(),
+		toolModule(),
 	}
 }
 

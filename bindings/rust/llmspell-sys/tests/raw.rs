@@ -445,7 +445,6 @@ unsafe extern "C" fn self_free_ud(ud: *mut std::ffi::c_void) {
 /// copes (its callback data is reference counted); this test checks the
 /// header's promise and is ignored until the library keeps it.
 #[test]
-#[ignore = "library bug: user_data_free runs before the callback that freed its subscription returns"]
 fn subscription_freed_inside_its_callback() {
     use std::sync::atomic::Ordering::SeqCst;
     let st = Box::leak(Box::new(SelfFree {

@@ -736,7 +736,6 @@ fn skipped_and_redirect_answers_are_accepted() {
 /// A's closure is never freed. Ignored until the library keys that table
 /// by engine and id.
 #[test]
-#[ignore = "library bug: C hook ids collide across engines"]
 fn hook_ids_collide_across_engines() {
     let _serial = serial();
     let _w = watchdog("hook_ids_collide_across_engines", LIMIT);
