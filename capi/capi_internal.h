@@ -31,6 +31,8 @@ static inline llmspell_subscription *ls_sub_ptr(uintptr_t id) { return (llmspell
 static inline void ls_call_event(llmspell_event_fn fn, void *ud, char *json, size_t len) { fn(ud, json, len); }
 static inline void ls_call_hook(llmspell_hook_fn fn, void *ud, char *json, size_t len, llmspell_hook_reply *reply) { fn(ud, json, len, reply); }
 static inline llmspell_hook_reply *ls_reply_ptr(uintptr_t id) { return (llmspell_hook_reply *)id; }
+static inline void ls_call_tool(llmspell_tool_fn fn, void *ud, char *json, size_t len, llmspell_tool_reply *reply) { fn(ud, json, len, reply); }
+static inline llmspell_tool_reply *ls_tool_reply_ptr(uintptr_t id) { return (llmspell_tool_reply *)id; }
 static inline void ls_call_free(llmspell_free_fn fn, void *ud) { if (fn) fn(ud); }
 static inline uint64_t ls_thread_id(void) { return (uint64_t)pthread_self(); }
 static inline llmspell_error *ls_error_new(void) { return (llmspell_error *)calloc(1, sizeof(llmspell_error)); }

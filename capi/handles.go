@@ -26,6 +26,7 @@ const (
 	tagReader uintptr = 4
 	tagSub    uintptr = 5
 	tagReply  uintptr = 6
+	tagTReply uintptr = 7
 	tagShift          = 3
 )
 

@@ -25,6 +25,15 @@ static void test_hook(void *ud, char *json, size_t len, llmspell_hook_reply *rep
 	else if (strstr(json, "\"key\":\"garbage_me\"")) r = "{\"type\":\"explode\"}";
 	if (r) llmspell_hook_reply_set(reply, (char *)r, strlen(r));
 }
+// A test tool: echoes its parameters; {"fail":true} fails; counts calls in
+// slots[0].
+static void test_tool(void *ud, char *json, size_t len, llmspell_tool_reply *reply) {
+	int64_t *slots = (int64_t *)ud;
+	__atomic_add_fetch(&slots[0], 1, __ATOMIC_SEQ_CST);
+	if (strstr(json, "\"fail\":true")) { llmspell_tool_reply_error(reply, (char *)"asked to fail"); return; }
+	llmspell_tool_reply_set(reply, json, len);
+}
+static llmspell_tool_fn test_tool_ptr(void) { return (llmspell_tool_fn)test_tool; }
 static llmspell_hook_fn test_hook_ptr(void) { return (llmspell_hook_fn)test_hook; }
 static llmspell_event_fn test_event_cb_ptr(void) { return (llmspell_event_fn)test_event_cb; }
 static llmspell_free_fn test_event_free_ptr(void) { return test_event_free; }
@@ -515,4 +524,51 @@ func tEventQuery(eng uintptr, q string) (string, tResult) {
 		llmspell_free(unsafe.Pointer(out))
 	}
 	return res, takeError(int32(st), errp)
+}
+
+func tToolRegister(eng uintptr, spec string) (unsafe.Pointer, tResult) {
+	p, n, f := cInput(spec)
+	defer f()
+	slots := C.calloc(3, 8)
+	var errp *C.llmspell_error
+	st := llmspell_tool_register(C.ls_engine_ptr(C.uintptr_t(eng)), p, n, C.test_tool_ptr(), slots, C.test_event_free_ptr(), &errp)
+	return slots, takeError(int32(st), errp)
+}
+
+func tToolInvoke(eng uintptr, name, params string) (string, tResult) {
+	cn := C.CString(name)
+	defer C.free(unsafe.Pointer(cn))
+	p, n, f := cInput(params)
+	defer f()
+	var out *C.char
+	var l C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_tool_invoke(C.ls_engine_ptr(C.uintptr_t(eng)), cn, p, n, &out, &l, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(l))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}
+
+func tToolList(eng uintptr, opts string) (string, tResult) {
+	p, n, f := cInput(opts)
+	defer f()
+	var out *C.char
+	var l C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_tool_list(C.ls_engine_ptr(C.uintptr_t(eng)), p, n, &out, &l, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(l))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}
+
+func tToolUnregister(eng uintptr, name string) int32 {
+	cn := C.CString(name)
+	defer C.free(unsafe.Pointer(cn))
+	return int32(llmspell_tool_unregister(C.ls_engine_ptr(C.uintptr_t(eng)), cn, nil))
 }

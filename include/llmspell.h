@@ -128,6 +128,7 @@ typedef struct llmspell_artifact_writer llmspell_artifact_writer;
 typedef struct llmspell_artifact_reader llmspell_artifact_reader;
 typedef struct llmspell_subscription llmspell_subscription;
 typedef struct llmspell_hook_reply llmspell_hook_reply;
+typedef struct llmspell_tool_reply llmspell_tool_reply;
 
 /* An event callback: receives one event as UTF-8 JSON of event_len bytes
  * (also NUL-terminated), borrowed for the duration of the call only. */
@@ -139,6 +140,12 @@ typedef void (*llmspell_event_fn)(void *user_data, const char *event_json, size_
  * hook point. */
 typedef void (*llmspell_hook_fn)(void *user_data, const char *context_json, size_t context_len,
                                  llmspell_hook_reply *reply);
+/* A tool written in C: receives the validated parameters as UTF-8 JSON
+ * (borrowed for the call) and answers through reply with
+ * llmspell_tool_reply_set or llmspell_tool_reply_error. It runs
+ * synchronously on the thread that invoked the tool. */
+typedef void (*llmspell_tool_fn)(void *user_data, const char *params_json, size_t params_len,
+                                 llmspell_tool_reply *reply);
 /* Frees a callback's user_data; called once, after the last callback. */
 typedef void (*llmspell_free_fn)(void *user_data);
 
@@ -1245,6 +1252,114 @@ llmspell_status llmspell_hook_unregister(llmspell_engine *engine, uint64_t id, l
  */
 llmspell_status llmspell_hook_list(llmspell_engine *engine, const char *point, char **json_out,
                                    size_t *json_len, llmspell_error **err);
+
+/* ------------------------------------------------------------------------ */
+/* Tools                                                                    */
+/* ------------------------------------------------------------------------ */
+/*
+ * The engine's tool registry: the built-in tools of TOOLS.md and tools
+ * registered by scripts and hosts, all alike to callers. A call validates the
+ * parameters against the tool's JSON Schema, enforces the engine's tool
+ * policy ([tools] config: file roots, allowed hosts, executables, highest
+ * level, timeout, output cap), runs hooks (BeforeToolExecution,
+ * AfterToolExecution, ToolError) and publishes tool.execution.* events. The
+ * result is the envelope {"operation","success","result"?,"error"?:
+ * {"kind","message"},"metadata"}.
+ */
+
+/*
+ * llmspell_tool_invoke calls a tool by name (or alias).
+ * Params: engine (in) a live engine; name (in) must not be NULL;
+ *   params_json, params_len (in, optional) a JSON object; NULL/0 for {};
+ *   envelope_out (out) receives the envelope JSON; must not be NULL;
+ *   envelope_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK when the tool ran, also when it failed (the envelope
+ *   says success false, with the error); LLMSPELL_ERR_NOT_FOUND (no such
+ *   tool); LLMSPELL_ERR_INVALID_ARGUMENT (parameters do not match the
+ *   schema: the message names the field); LLMSPELL_ERR_DENIED (the policy
+ *   refused); LLMSPELL_ERR_CANCELLED (a hook cancelled);
+ *   LLMSPELL_ERR_TIMEOUT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *envelope_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread; tools may run concurrently.
+ */
+llmspell_status llmspell_tool_invoke(llmspell_engine *engine, const char *name,
+                                     const char *params_json, size_t params_len,
+                                     char **envelope_out, size_t *envelope_len,
+                                     llmspell_error **err);
+
+/*
+ * llmspell_tool_list lists the tools as a JSON array, sorted by name.
+ * Params: engine (in) a live engine;
+ *   options_json, options_len (in, optional) {"category","tag",
+ *     "format":"info"|"openai"|"anthropic"} ("info", the default, gives
+ *     {name, description, category, security_level, version, tags,
+ *     language, schema}; the others the providers' tool shapes);
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_tool_list(llmspell_engine *engine, const char *options_json,
+                                   size_t options_len, char **json_out, size_t *json_len,
+                                   llmspell_error **err);
+
+/*
+ * llmspell_tool_register registers a tool written in C.
+ * spec_json: {"name" (required: letters, digits, _ - .),"description",
+ *  "category","security_level":"safe"|"restricted"|"privileged",
+ *  "version","tags":[...],"parameters":<JSON Schema object>}.
+ * Params: engine (in) a live engine; spec_json, spec_len (in) must not be
+ *   NULL; fn (in) must not be NULL; user_data (in, optional);
+ *   user_data_free (in, optional) called once when the tool is
+ *   unregistered or the engine closes; err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad spec);
+ *   LLMSPELL_ERR_CONFLICT (the name is taken); LLMSPELL_ERR_CLOSED. On
+ *   failure user_data_free is not called.
+ * Ownership: the tool belongs to the engine until unregistered.
+ * Thread-safety: safe from any thread. fn may be called from any thread,
+ *   concurrently, and must be thread-safe; it may call into the library.
+ */
+llmspell_status llmspell_tool_register(llmspell_engine *engine, const char *spec_json,
+                                       size_t spec_len, llmspell_tool_fn fn, void *user_data,
+                                       llmspell_free_fn user_data_free, llmspell_error **err);
+
+/*
+ * llmspell_tool_reply_set answers a tool call with its result data (any
+ * JSON value).
+ * Params: reply (in) the reply given to the tool; valid only during that
+ *   call; result_json, result_len (in) must not be NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (malformed JSON);
+ *   LLMSPELL_ERR_CLOSED (the call already returned).
+ * Ownership: result_json is borrowed for the call.
+ * Thread-safety: call it from the tool, on the tool's thread.
+ */
+llmspell_status llmspell_tool_reply_set(llmspell_tool_reply *reply, const char *result_json,
+                                        size_t result_len);
+
+/*
+ * llmspell_tool_reply_error fails a tool call: the caller gets an envelope
+ * with success false and error {"kind":"tool_error","message":message}.
+ * Params: reply (in) as above; message (in) NUL-terminated; must not be
+ *   NULL.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: message is borrowed for the call.
+ * Thread-safety: call it from the tool, on the tool's thread.
+ */
+llmspell_status llmspell_tool_reply_error(llmspell_tool_reply *reply, const char *message);
+
+/*
+ * llmspell_tool_unregister removes a tool registered by a host (built-in
+ * tools cannot be removed). No call of it starts after this returns, and
+ * calls in progress on other threads have finished; user_data_free runs.
+ * Params: engine (in) a live engine; name (in) must not be NULL;
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_tool_unregister(llmspell_engine *engine, const char *name,
+                                         llmspell_error **err);
 
 #ifdef __cplusplus
 }
