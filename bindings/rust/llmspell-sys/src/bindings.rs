@@ -22,6 +22,15 @@ pub type llmspell_hook_fn = ::core::option::Option<
         reply: *mut llmspell_hook_reply,
     ),
 >;
+#[doc = " A tool written in C: receives the validated parameters as UTF-8 JSON\n (borrowed for the call) and answers through reply with\n llmspell_tool_reply_set or llmspell_tool_reply_error. It runs\n synchronously on the thread that invoked the tool."]
+pub type llmspell_tool_fn = ::core::option::Option<
+    unsafe extern "C" fn(
+        user_data: *mut ::core::ffi::c_void,
+        params_json: *const ::core::ffi::c_char,
+        params_len: usize,
+        reply: *mut llmspell_tool_reply,
+    ),
+>;
 #[doc = " Frees a callback's user_data; called once, after the last callback."]
 pub type llmspell_free_fn =
     ::core::option::Option<unsafe extern "C" fn(user_data: *mut ::core::ffi::c_void)>;
@@ -58,6 +67,11 @@ pub struct llmspell_subscription {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct llmspell_hook_reply {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llmspell_tool_reply {
     _unused: [u8; 0],
 }
 pub const LLMSPELL_VERSION_MAJOR: i32 = 0;
@@ -510,6 +524,52 @@ extern "C" {
         point: *const ::core::ffi::c_char,
         json_out: *mut *mut ::core::ffi::c_char,
         json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_tool_invoke calls a tool by name (or alias).\n Params: engine (in) a live engine; name (in) must not be NULL;\n   params_json, params_len (in, optional) a JSON object; NULL/0 for {};\n   envelope_out (out) receives the envelope JSON; must not be NULL;\n   envelope_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK when the tool ran, also when it failed (the envelope\n   says success false, with the error); LLMSPELL_ERR_NOT_FOUND (no such\n   tool); LLMSPELL_ERR_INVALID_ARGUMENT (parameters do not match the\n   schema: the message names the field); LLMSPELL_ERR_DENIED (the policy\n   refused); LLMSPELL_ERR_CANCELLED (a hook cancelled);\n   LLMSPELL_ERR_TIMEOUT; LLMSPELL_ERR_CLOSED.\n Ownership: *envelope_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; tools may run concurrently."]
+    pub fn llmspell_tool_invoke(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        params_json: *const ::core::ffi::c_char,
+        params_len: usize,
+        envelope_out: *mut *mut ::core::ffi::c_char,
+        envelope_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_tool_list lists the tools as a JSON array, sorted by name.\n Params: engine (in) a live engine;\n   options_json, options_len (in, optional) {\"category\",\"tag\",\n     \"format\":\"info\"|\"openai\"|\"anthropic\"} (\"info\", the default, gives\n     {name, description, category, security_level, version, tags,\n     language, schema}; the others the providers' tool shapes);\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_tool_list(
+        engine: *mut llmspell_engine,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_tool_register registers a tool written in C.\n spec_json: {\"name\" (required: letters, digits, _ - .),\"description\",\n  \"category\",\"security_level\":\"safe\"|\"restricted\"|\"privileged\",\n  \"version\",\"tags\":[...],\"parameters\":<JSON Schema object>}.\n Params: engine (in) a live engine; spec_json, spec_len (in) must not be\n   NULL; fn (in) must not be NULL; user_data (in, optional);\n   user_data_free (in, optional) called once when the tool is\n   unregistered or the engine closes; err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad spec);\n   LLMSPELL_ERR_CONFLICT (the name is taken); LLMSPELL_ERR_CLOSED. On\n   failure user_data_free is not called.\n Ownership: the tool belongs to the engine until unregistered.\n Thread-safety: safe from any thread. fn may be called from any thread,\n   concurrently, and must be thread-safe; it may call into the library."]
+    pub fn llmspell_tool_register(
+        engine: *mut llmspell_engine,
+        spec_json: *const ::core::ffi::c_char,
+        spec_len: usize,
+        fn_: llmspell_tool_fn,
+        user_data: *mut ::core::ffi::c_void,
+        user_data_free: llmspell_free_fn,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_tool_reply_set answers a tool call with its result data (any\n JSON value).\n Params: reply (in) the reply given to the tool; valid only during that\n   call; result_json, result_len (in) must not be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (malformed JSON);\n   LLMSPELL_ERR_CLOSED (the call already returned).\n Ownership: result_json is borrowed for the call.\n Thread-safety: call it from the tool, on the tool's thread."]
+    pub fn llmspell_tool_reply_set(
+        reply: *mut llmspell_tool_reply,
+        result_json: *const ::core::ffi::c_char,
+        result_len: usize,
+    ) -> llmspell_status;
+    #[doc = " llmspell_tool_reply_error fails a tool call: the caller gets an envelope\n with success false and error {\"kind\":\"tool_error\",\"message\":message}.\n Params: reply (in) as above; message (in) NUL-terminated; must not be\n   NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: message is borrowed for the call.\n Thread-safety: call it from the tool, on the tool's thread."]
+    pub fn llmspell_tool_reply_error(
+        reply: *mut llmspell_tool_reply,
+        message: *const ::core::ffi::c_char,
+    ) -> llmspell_status;
+    #[doc = " llmspell_tool_unregister removes a tool registered by a host (built-in\n tools cannot be removed). No call of it starts after this returns, and\n calls in progress on other threads have finished; user_data_free runs.\n Params: engine (in) a live engine; name (in) must not be NULL;\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_tool_unregister(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
 }
