@@ -267,7 +267,7 @@ type goBench struct {
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
 
 func runGo(r *report, o *options) error {
-	out, _, err := command(4*time.Minute, ".", nil, "go", "test", "-run", "^$", "-bench", ".",
+	out, _, err := command(10*time.Minute, ".", nil, "go", "test", "-run", "^$", "-bench", ".", "-timeout", "15m",
 		"-benchmem", "-benchtime", o.benchtime, "-count", strconv.Itoa(o.count), "./bench/")
 	if err != nil {
 		return fmt.Errorf("%v\n%s", err, lastLine(string(out)))

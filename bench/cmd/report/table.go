@@ -145,6 +145,50 @@ func (r *report) table() []row {
 	mapRow("rust", r.Rust, "Rust: `return 1` in Lua", "run_lua_us", 1e3, false, 0, "", "")
 	mapRow("rust", r.Rust, "Rust: `return 1` in JS", "run_js_us", 1e3, false, 0, "", "")
 
+	group = "State (pebble)"
+	goRow("State write, Go, batched durability", "BenchmarkStateGo/set/batched", 3e6, "< 3 ms", "")
+	goRow("State write, Go, sync durability (fsync per write)", "BenchmarkStateGo/set/sync", 3e6, "< 3 ms", "")
+	goRow("State read, Go", "BenchmarkStateGo/get", 1e6, "< 1 ms", "")
+	goRow("State list of 100 keys, Go", "BenchmarkStateGo/list100", 5e6, "< 5 ms", "")
+	goRow("State.set from Lua, per call", "BenchmarkScriptSubsystems/lua/State.set", 3e6, "< 3 ms", "")
+	goRow("State.set from JS, per call", "BenchmarkScriptSubsystems/js/State.set", 3e6, "< 3 ms", "")
+	goRow("State.get from Lua, per call", "BenchmarkScriptSubsystems/lua/State.get", 1e6, "< 1 ms", "")
+	goRow("State.get from JS, per call", "BenchmarkScriptSubsystems/js/State.get", 1e6, "< 1 ms", "")
+	goRow("Migration, per item (rename + convert + default)", "BenchmarkMigrate", 2070, "2.07 µs", "")
+
+	group = "Sessions and artifacts (pebble)"
+	goRow("Session create", "BenchmarkSessions/create", 24500, "24.5 µs", "")
+	goRow("Session save", "BenchmarkSessions/save", 15300, "15.3 µs", "save syncs the store (one fsync)")
+	goRow("Artifact store 1 KB", "BenchmarkSessions/artifact/1KB", 1e6, "< 1 ms", "")
+	goRow("Artifact store 100 KB", "BenchmarkSessions/artifact/100KB", 1e6, "< 1 ms", "")
+	goRow("Artifact store 1 MB", "BenchmarkSessions/artifact/1MB", 1e6, "< 1 ms", "chunks go through pebble at ~120 MB/s; files beside it are the known next step")
+	goRow("Artifact store 1 KB, compressible", "BenchmarkSessions/artifact/1KB-lz4", 5e6, "< 5 ms", "under the 10 KB threshold: not compressed")
+	goRow("Artifact store 100 KB, LZ4", "BenchmarkSessions/artifact/100KB-lz4", 5e6, "< 5 ms", "")
+	goRow("Artifact store 1 MB, LZ4", "BenchmarkSessions/artifact/1MB-lz4", 5e6, "< 5 ms", "")
+	goRow("BLAKE3 of 1 MB", "BenchmarkBLAKE3", 2e6, "< 2 ms", "")
+
+	group = "Events and hooks"
+	goRow("Event publish, 1 subscriber", "BenchmarkEvents/publish/1", 1e9/90000, "90K events/s", "")
+	goRow("Event publish, 100 pattern subscribers", "BenchmarkEvents/publish/100", 0, "", "")
+	goRow("Event.publish from Lua, per call", "BenchmarkScriptSubsystems/lua/Event.publish", 1e9/90000, "90K events/s", "")
+	goRow("Event.publish from JS, per call", "BenchmarkScriptSubsystems/js/Event.publish", 1e9/90000, "90K events/s", "")
+	goRow("Hooked operation, no hook at the point (Around)", "BenchmarkHooks/chain/0", 0, "", "the cost every call site pays")
+	goRow("Hooked operation, one Go hook", "BenchmarkHooks/chain/1", 1e5, "< 0.1 ms", "")
+	goRow("Hooked operation, chain of five Go hooks", "BenchmarkHooks/chain/5", 5e5, "< 0.5 ms", "")
+	goRow("State.set with a Lua hook at BeforeStateWrite, per call", "BenchmarkScriptSubsystems/lua/hooked_State.set", 0, "", "compare with State.set from Lua")
+	goRow("State.set with a JS hook at BeforeStateWrite, per call", "BenchmarkScriptSubsystems/js/hooked_State.set", 0, "", "compare with State.set from JS")
+
+	group = "Tools"
+	goRow("Tool registry with every built-in tool", "BenchmarkTools/registry_init", 1e7, "< 10 ms", "built-ins registered so far")
+	goRow("uuid_generator from Go", "BenchmarkTools/invoke/uuid_generator", 2e6, "< 2 ms", "")
+	goRow("base64_encoder of 1 KB from Go", "BenchmarkTools/invoke/base64_1KB", 2e6, "< 2 ms", "")
+	goRow("hash_calculator SHA-256 of 1 KB", "BenchmarkTools/invoke/sha256_1KB", 2e6, "< 2 ms", "")
+	goRow("hash_calculator SHA-256 of 1 MB", "BenchmarkTools/invoke/sha256_1MB", 0, "", "")
+	goRow("hash_calculator BLAKE3 of 1 MB", "BenchmarkTools/invoke/blake3_1MB", 0, "", "")
+	goRow("calculator", "BenchmarkTools/invoke/calculator", 2e6, "< 2 ms", "")
+	goRow("Tool.invoke from Lua (base64 of a word), per call", "BenchmarkScriptSubsystems/lua/Tool.invoke", 2e6, "< 2 ms", "")
+	goRow("Tool.invoke from JS (base64 of a word), per call", "BenchmarkScriptSubsystems/js/Tool.invoke", 2e6, "< 2 ms", "")
+
 	group = "Memory (resident set)"
 	mapRow("c", r.C, "C process, library loaded, no engine (VmRSS)", "rss_loaded_kb", 1024, true, 0, "", r.split("rss_loaded"))
 	mapRow("c", r.C, "C process, library loaded + one engine open (VmRSS)", "rss_engine_kb", 1024, true, refMemoryBytes, "12–15 MB", r.split("rss_engine"))
