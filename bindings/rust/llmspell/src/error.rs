@@ -93,6 +93,28 @@ impl ErrorCode {
         }
     }
 
+    /// from_name maps a kind name ("timeout", "tool_error", ..., the names
+    /// of [`ErrorCode::name`]) to its ErrorCode; None for any other name
+    /// ("ok" and "unknown" included).
+    pub fn from_name(name: &str) -> Option<ErrorCode> {
+        Some(match name {
+            "invalid_argument" => ErrorCode::InvalidArgument,
+            "not_found" => ErrorCode::NotFound,
+            "denied" => ErrorCode::Denied,
+            "timeout" => ErrorCode::Timeout,
+            "cancelled" => ErrorCode::Cancelled,
+            "provider_error" => ErrorCode::Provider,
+            "tool_error" => ErrorCode::Tool,
+            "internal" => ErrorCode::Internal,
+            "script_error" => ErrorCode::Script,
+            "closed" => ErrorCode::Closed,
+            "storage_error" => ErrorCode::Storage,
+            "limit_exceeded" => ErrorCode::Limit,
+            "conflict" => ErrorCode::Conflict,
+            _ => return None,
+        })
+    }
+
     /// name returns the stable lower-case kind name, the same string as
     /// `llmspell_status_name` ("timeout", "script_error", ...); "unknown"
     /// for `Unknown`.

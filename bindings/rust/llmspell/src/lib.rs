@@ -34,6 +34,7 @@
 //! | [`Engine::artifacts`] → [`Artifacts`], [`StoreOptions`], [`ArtifactWriter`], [`ArtifactReader`] | `llmspell_artifact_*` |
 //! | [`Engine::events`] → [`Events`], [`PublishOptions`], [`SubscribeOptions`], [`Policy`], [`Subscription`], [`EventQuery`] | `llmspell_event_*`, `llmspell_subscription_*` |
 //! | [`Engine::hooks`] → [`Hooks`], [`HookOptions`], [`HookContext`], [`HookResult`], [`HookHandle`] | `llmspell_hook_*` |
+//! | [`Engine::tools`] → [`Tools`], [`Envelope`], [`ToolError`], [`ListOptions`], [`ToolFormat`], [`ToolSpec`], [`SecurityLevel`], [`ToolHandle`] | `llmspell_tool_*` |
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
@@ -184,6 +185,7 @@ mod hook;
 mod panic;
 mod session;
 mod state;
+mod tool;
 
 pub use artifact::{ArtifactReader, ArtifactWriter, Artifacts, StoreOptions};
 pub use backup::{Backups, CleanupOptions};
@@ -195,6 +197,9 @@ pub use event::{
 pub use hook::{priority, HookContext, HookHandle, HookOptions, HookResult, Hooks};
 pub use session::{SessionOptions, Sessions, Status};
 pub use state::{MigrateOptions, Op, State, Tx};
+pub use tool::{
+    Envelope, ListOptions, SecurityLevel, ToolError, ToolFormat, ToolHandle, ToolSpec, Tools,
+};
 
 use std::ffi::CStr;
 

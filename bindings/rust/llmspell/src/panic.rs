@@ -87,3 +87,15 @@ pub(crate) fn drop_quietly<T>(v: T) {
         std::mem::forget(p);
     }
 }
+
+/// panic_message is the message of a panic payload (a `&str` or a `String`,
+/// as `panic!` makes them), or a placeholder for any other payload.
+pub(crate) fn panic_message(p: &(dyn Any + Send)) -> &str {
+    if let Some(s) = p.downcast_ref::<&'static str>() {
+        s
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s
+    } else {
+        "a panic payload that is not a string"
+    }
+}
