@@ -650,3 +650,326 @@ fn event_and_hook_handle_rules() {
         );
     }
 }
+
+/// State of the raw tool of `tool_handle_rules`.
+#[derive(Default)]
+struct RawTool {
+    calls: std::sync::atomic::AtomicUsize,
+    frees: std::sync::atomic::AtomicUsize,
+    /// last_reply is the reply handle of the last call, kept to check that
+    /// it is dead after the call.
+    last_reply: std::sync::atomic::AtomicPtr<llmspell_tool_reply>,
+    /// statuses of the reply calls made inside the last call.
+    statuses: std::sync::Mutex<Vec<llmspell_status>>,
+}
+
+/// raw_tool does what its parameters' "mode" says: "ok" replies
+/// {"ok":true}; "none" returns without a reply; "bad" tries malformed
+/// JSON, a NULL result and a NULL message, then replies an error;
+/// "twice" sets a result and then an error (the last answer wins).
+unsafe extern "C" fn raw_tool(
+    ud: *mut std::ffi::c_void,
+    params: *const std::ffi::c_char,
+    len: usize,
+    reply: *mut llmspell_tool_reply,
+) {
+    use std::sync::atomic::Ordering::SeqCst;
+    let st = &*(ud as *const RawTool);
+    st.calls.fetch_add(1, SeqCst);
+    st.last_reply.store(reply, SeqCst);
+    let params = std::str::from_utf8(std::slice::from_raw_parts(params.cast::<u8>(), len)).unwrap();
+    let mut statuses = st.statuses.lock().unwrap();
+    statuses.clear();
+    let ok = b"{\"ok\":true}";
+    if params.contains("\"ok\"") {
+        statuses.push(llmspell_tool_reply_set(reply, ok.as_ptr().cast(), ok.len()));
+    } else if params.contains("\"bad\"") {
+        let bad = b"{\"ok\":";
+        statuses.push(llmspell_tool_reply_set(
+            reply,
+            bad.as_ptr().cast(),
+            bad.len(),
+        ));
+        statuses.push(llmspell_tool_reply_set(reply, ptr::null(), 0));
+        statuses.push(llmspell_tool_reply_error(reply, ptr::null()));
+        statuses.push(llmspell_tool_reply_error(reply, c"refused".as_ptr()));
+    } else if params.contains("\"twice\"") {
+        statuses.push(llmspell_tool_reply_set(reply, ok.as_ptr().cast(), ok.len()));
+        statuses.push(llmspell_tool_reply_error(
+            reply,
+            c"changed my mind".as_ptr(),
+        ));
+    }
+}
+
+unsafe extern "C" fn raw_tool_free(ud: *mut std::ffi::c_void) {
+    let st = &*(ud as *const RawTool);
+    st.frees.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+}
+
+/// invoke_raw calls a tool and returns the status and the envelope text.
+unsafe fn invoke_raw(
+    eng: *mut llmspell_engine,
+    name: &CStr,
+    params: &str,
+) -> (llmspell_status, String) {
+    let mut env = ptr::null_mut();
+    let mut len = 0usize;
+    let st = llmspell_tool_invoke(
+        eng,
+        name.as_ptr(),
+        params.as_ptr().cast(),
+        params.len(),
+        &mut env,
+        &mut len,
+        ptr::null_mut(),
+    );
+    if env.is_null() {
+        return (st, String::new());
+    }
+    let text =
+        String::from_utf8(std::slice::from_raw_parts(env.cast::<u8>(), len).to_vec()).unwrap();
+    llmspell_free(env.cast());
+    (st, text)
+}
+
+/// NULL arguments, replies outside their call, a tool that does not
+/// answer, user_data_free, and a freed engine, for the tool functions.
+#[test]
+fn tool_handle_rules() {
+    use std::sync::atomic::Ordering::SeqCst;
+    unsafe {
+        let eng = new_engine();
+        let mut out = ptr::null_mut();
+        let mut len = 0usize;
+        // invoke: NULL name, NULL envelope_out, NULL engine.
+        assert_eq!(
+            llmspell_tool_invoke(
+                eng,
+                ptr::null(),
+                ptr::null(),
+                0,
+                &mut out,
+                &mut len,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_tool_invoke(
+                eng,
+                c"calculator".as_ptr(),
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+                &mut len,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_ne!(
+            llmspell_tool_invoke(
+                ptr::null_mut(),
+                c"calculator".as_ptr(),
+                ptr::null(),
+                0,
+                &mut out,
+                &mut len,
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        assert!(out.is_null());
+        // list: NULL json_out, unknown format, unknown option.
+        assert_eq!(
+            llmspell_tool_list(
+                eng,
+                ptr::null(),
+                0,
+                ptr::null_mut(),
+                &mut len,
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        for opts in [&b"{\"format\":\"xml\"}"[..], b"{\"colour\":\"red\"}", b"[]"] {
+            assert_eq!(
+                llmspell_tool_list(
+                    eng,
+                    opts.as_ptr().cast(),
+                    opts.len(),
+                    &mut out,
+                    &mut len,
+                    ptr::null_mut()
+                ),
+                LLMSPELL_ERR_INVALID_ARGUMENT,
+                "{}",
+                String::from_utf8_lossy(opts)
+            );
+        }
+        // register: NULL fn, NULL spec, unknown spec key; user_data_free is
+        // not called on failure.
+        let st: &'static RawTool = Box::leak(Box::default());
+        let ud = st as *const RawTool as *mut std::ffi::c_void;
+        let spec = b"{\"name\":\"raw_tool\",\"parameters\":{\"type\":\"object\",\"properties\":{\"mode\":{\"type\":\"string\"}}}}";
+        assert_eq!(
+            llmspell_tool_register(
+                eng,
+                spec.as_ptr().cast(),
+                spec.len(),
+                None,
+                ud,
+                Some(raw_tool_free),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_tool_register(
+                eng,
+                ptr::null(),
+                0,
+                Some(raw_tool),
+                ud,
+                Some(raw_tool_free),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        let odd = b"{\"name\":\"raw_tool\",\"handler\":1}";
+        assert_eq!(
+            llmspell_tool_register(
+                eng,
+                odd.as_ptr().cast(),
+                odd.len(),
+                Some(raw_tool),
+                ud,
+                Some(raw_tool_free),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(st.frees.load(SeqCst), 0);
+        assert_eq!(
+            llmspell_tool_register(
+                eng,
+                spec.as_ptr().cast(),
+                spec.len(),
+                Some(raw_tool),
+                ud,
+                Some(raw_tool_free),
+                ptr::null_mut()
+            ),
+            LLMSPELL_OK
+        );
+        let name = c"raw_tool";
+
+        // A good answer.
+        let (s, env) = invoke_raw(eng, name, r#"{"mode":"ok"}"#);
+        assert_eq!(s, LLMSPELL_OK);
+        assert!(
+            env.contains(r#""success":true"#) && env.contains(r#""result":{"ok":true}"#),
+            "{env}"
+        );
+        assert_eq!(*st.statuses.lock().unwrap(), [LLMSPELL_OK]);
+        // The reply is dead once the call returned.
+        let stale = st.last_reply.load(SeqCst);
+        let ok = b"{}";
+        assert_eq!(
+            llmspell_tool_reply_set(stale, ok.as_ptr().cast(), ok.len()),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert_eq!(
+            llmspell_tool_reply_error(stale, c"late".as_ptr()),
+            LLMSPELL_ERR_CLOSED
+        );
+        // A reply that never came from a call.
+        assert_ne!(
+            llmspell_tool_reply_set(ptr::null_mut(), ok.as_ptr().cast(), ok.len()),
+            LLMSPELL_OK
+        );
+        assert_ne!(
+            llmspell_tool_reply_error(ptr::null_mut(), c"x".as_ptr()),
+            LLMSPELL_OK
+        );
+
+        // No answer at all: a failed envelope.
+        let (s, env) = invoke_raw(eng, name, r#"{"mode":"none"}"#);
+        assert_eq!(s, LLMSPELL_OK);
+        assert!(
+            env.contains(r#""success":false"#) && env.contains("without a reply"),
+            "{env}"
+        );
+
+        // Malformed JSON, NULL result and NULL message are refused; the
+        // error that follows is the answer.
+        let (s, env) = invoke_raw(eng, name, r#"{"mode":"bad"}"#);
+        assert_eq!(s, LLMSPELL_OK);
+        assert_eq!(
+            *st.statuses.lock().unwrap(),
+            [
+                LLMSPELL_ERR_INVALID_ARGUMENT,
+                LLMSPELL_ERR_INVALID_ARGUMENT,
+                LLMSPELL_ERR_INVALID_ARGUMENT,
+                LLMSPELL_OK
+            ]
+        );
+        assert!(
+            env.contains(r#""kind":"tool_error","message":"refused""#),
+            "{env}"
+        );
+
+        // A result then an error: the last answer wins.
+        let (s, env) = invoke_raw(eng, name, r#"{"mode":"twice"}"#);
+        assert_eq!(s, LLMSPELL_OK);
+        assert!(
+            env.contains("changed my mind") && env.contains(r#""success":false"#),
+            "{env}"
+        );
+        assert_eq!(st.calls.load(SeqCst), 4);
+
+        // unregister: NULL name, then once; user_data_free runs once.
+        assert_eq!(
+            llmspell_tool_unregister(eng, ptr::null(), ptr::null_mut()),
+            LLMSPELL_ERR_INVALID_ARGUMENT
+        );
+        assert_eq!(
+            llmspell_tool_unregister(eng, name.as_ptr(), ptr::null_mut()),
+            LLMSPELL_OK
+        );
+        assert_eq!(st.frees.load(SeqCst), 1);
+        assert_eq!(
+            llmspell_tool_unregister(eng, name.as_ptr(), ptr::null_mut()),
+            LLMSPELL_ERR_NOT_FOUND
+        );
+        assert_eq!(invoke_raw(eng, name, "{}").0, LLMSPELL_ERR_NOT_FOUND);
+        assert_eq!(st.calls.load(SeqCst), 4);
+        assert_eq!(st.frees.load(SeqCst), 1);
+
+        // A freed engine is CLOSED for every tool function.
+        llmspell_engine_free(eng);
+        assert_eq!(invoke_raw(eng, c"calculator", "{}").0, LLMSPELL_ERR_CLOSED);
+        assert_eq!(
+            llmspell_tool_list(eng, ptr::null(), 0, &mut out, &mut len, ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert!(out.is_null());
+        assert_eq!(
+            llmspell_tool_register(
+                eng,
+                spec.as_ptr().cast(),
+                spec.len(),
+                Some(raw_tool),
+                ud,
+                Some(raw_tool_free),
+                ptr::null_mut()
+            ),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert_eq!(
+            llmspell_tool_unregister(eng, name.as_ptr(), ptr::null_mut()),
+            LLMSPELL_ERR_CLOSED
+        );
+        assert_eq!(st.frees.load(SeqCst), 1);
+    }
+}
