@@ -264,7 +264,7 @@ type goBench struct {
 
 // benchLine matches a result line; the name drops the GOMAXPROCS suffix
 // and the #NN that go test gives a repeated sub-benchmark name.
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ MB/s)?(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
 
 func runGo(r *report, o *options) error {
 	out, _, err := command(10*time.Minute, ".", nil, "go", "test", "-run", "^$", "-bench", ".", "-timeout", "15m",
