@@ -42,24 +42,26 @@ module-level ``CFUNCTYPE`` trampoline, created at import and never freed, so
 the C function pointer the library holds can never dangle, not even when
 :meth:`Subscription.close` is called from inside the callback itself (freeing
 a per-subscription ``CFUNCTYPE`` there would free the code that is running).
-The ``user_data`` given to ``llmspell_event_subscribe_callback`` is a small
-integer key into a table of open push subscriptions, not a pointer; the
-binding passes ``user_data_free = NULL`` because there is nothing to free in C.
-:meth:`Subscription.close` removes the table entry (and so drops its
-reference to your callback) after ``llmspell_subscription_free`` returns.
+The ``user_data`` given to ``llmspell_event_subscribe_callback`` is the key
+of the subscription in a table of open push subscriptions: the address of
+one byte of C memory that the :class:`Subscription` owns (a real address,
+never a small integer, which the library's Go side cannot hold). The library
+never reads through it, so the binding passes ``user_data_free = NULL``:
+there is nothing to free in C. :meth:`Subscription.close` removes the table
+entry (and so drops its reference to your callback) after
+``llmspell_subscription_free`` returns.
 """
 
 from __future__ import annotations
 
 import atexit
-import itertools
 import json
 import logging
 import math
 import sys
 import threading
 import time
-from ctypes import c_size_t, c_void_p, string_at
+from ctypes import addressof, c_char, c_size_t, c_void_p, string_at
 from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, Optional
 
 from . import _ffi
@@ -119,7 +121,6 @@ def _opt_int(opts: Dict[str, Any], key: str, value: Any) -> None:
 # until it is closed.
 _push_lock = threading.Lock()
 _push: Dict[int, "Subscription"] = {}
-_push_keys = itertools.count(1)  # 0 would be NULL
 
 
 def _dispatch(user_data: Optional[int], event_json: Optional[int], event_len: int) -> None:
@@ -182,13 +183,20 @@ class Subscription:
     :class:`~llmspell.errors.ClosedError` (iteration just stops).
     """
 
-    def __init__(self, _handle: Any, pattern: str, callback: Optional[EventCallback], key: int) -> None:
+    def __init__(self, _handle: Any, pattern: str, callback: Optional[EventCallback]) -> None:
         # Internal: use Events.subscribe().
         self._handle: Any = _handle
         self._lock = threading.Lock()
         self._pattern = pattern
         self._callback = callback
-        self._key = key  # 0 for a pull subscription
+        # A push subscription's user_data: the address of a byte of C memory
+        # owned by this object, used as its key in _push. A real C address,
+        # not a small integer: the library keeps user_data in a Go
+        # unsafe.Pointer, and the Go runtime aborts the process when it
+        # finds a value such as 3 in a pointer slot ("invalid pointer found
+        # on stack").
+        self._anchor: Optional[c_char] = c_char() if callback is not None else None
+        self._key = addressof(self._anchor) if self._anchor is not None else 0  # 0: pull
         # close() was called on a push subscription whose creation had not
         # returned yet (from its own first callback): subscribe() frees it.
         self._close_requested = False
@@ -303,6 +311,9 @@ class Subscription:
             with _push_lock:
                 _push.pop(self._key, None)
             self._callback = None
+            # The anchor stays until the object goes: a second subscription
+            # must not reuse the address while this one may still be in the
+            # library's hands (close() from inside the callback).
 
     def __enter__(self) -> "Subscription":
         self._live()
@@ -465,10 +476,10 @@ class Events:
             handle = engine._live()
             if callback is None:
                 _ffi.llmspell_subscription_new(handle, p, raw, raw_len, _ffi.byref(out), _ffi.byref(err))
-                sub = Subscription(out, pattern, None, 0)
+                sub = Subscription(out, pattern, None)
             else:
-                key = next(_push_keys)
-                sub = Subscription(None, pattern, callback, key)
+                sub = Subscription(None, pattern, callback)
+                key = sub._key
                 # Registered first: the first event may come before the
                 # call returns.
                 with _push_lock:
