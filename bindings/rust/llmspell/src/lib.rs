@@ -102,8 +102,9 @@
 //! from any thread, concurrently, and each run gets its own script runtime.
 //! Share an engine through `&Engine` or `Arc<Engine>`; cancel a run from
 //! another thread with [`RunToken::cancel`]. The `State`, `Backups`,
-//! `Sessions`, `Artifacts`, `Events` and `Hooks` views, [`Subscription`]
-//! and [`HookHandle`] are `Send + Sync` as well.
+//! `Sessions`, `Artifacts`, `Events`, `Hooks` and `Tools` views,
+//! [`Subscription`], [`HookHandle`] and [`ToolHandle`] are `Send + Sync` as
+//! well.
 //!
 //! An [`ArtifactWriter`] or [`ArtifactReader`] is `Send` but not `Sync`:
 //! the header says "one writer must not be used from two threads at once"
@@ -132,11 +133,15 @@
 //! Event callbacks ([`Events::subscribe_with`], `FnMut(Value) + Send`) run
 //! on the engine's dispatcher thread; hooks ([`Hooks::register`],
 //! `Fn(&HookContext) -> HookResult + Send + Sync`) run on whatever thread
-//! hits the hook point, several at once. A panic in either never unwinds
-//! into the library: it is caught where it happened, and the first one is
-//! saved and resumed on the Rust side after the C call returns (by
-//! [`Subscription::next`], [`Subscription::unsubscribe`] or the
-//! subscription's drop; by [`HookHandle::unregister`] or the handle's drop).
+//! hits the hook point, several at once; Rust tools ([`Tools::register`],
+//! `Fn(&Value) -> Result<Value, String> + Send + Sync`) run on the thread
+//! that invoked them, several at once. A panic in any of them never unwinds
+//! into the library: it is caught where it happened (a tool's caller gets
+//! an envelope with success false and `"panicked: <message>"`), and the
+//! first one is saved and resumed on the Rust side after the C call returns
+//! (by [`Subscription::next`], [`Subscription::unsubscribe`] or the
+//! subscription's drop; by [`HookHandle::unregister`],
+//! [`ToolHandle::unregister`] or the handle's drop).
 //!
 //! A [`HookHandle`] borrows the engine, so a hook cannot be left pointing
 //! at a closure after its engine is gone:
@@ -149,7 +154,17 @@
 //! h.unregister().unwrap();
 //! ```
 //!
-//! and a hook must be `Sync`, since it may run on several threads at once:
+//! and neither can a tool:
+//!
+//! ```compile_fail,E0505
+//! use llmspell::{Engine, ToolSpec};
+//! let engine = Engine::with_defaults().unwrap();
+//! let t = engine.tools().register(&ToolSpec::new("t"), |p| Ok(p.clone())).unwrap();
+//! drop(engine); // error[E0505]: cannot move out of `engine` because it is borrowed
+//! t.unregister().unwrap();
+//! ```
+//!
+//! A hook must be `Sync`, since it may run on several threads at once:
 //!
 //! ```compile_fail,E0277
 //! use std::cell::Cell;
@@ -159,6 +174,19 @@
 //! let h = engine.hooks().register("BeforeStateWrite", 0, move |_| {
 //!     calls.set(calls.get() + 1); // error[E0277]: `Cell<i32>` cannot be shared between threads safely
 //!     HookResult::Continue
+//! });
+//! ```
+//!
+//! and so must a tool:
+//!
+//! ```compile_fail,E0277
+//! use std::cell::RefCell;
+//! use llmspell::{Engine, ToolSpec};
+//! let engine = Engine::with_defaults().unwrap();
+//! let seen = RefCell::new(Vec::new());
+//! let t = engine.tools().register(&ToolSpec::new("t"), move |p| {
+//!     seen.borrow_mut().push(p.clone()); // error[E0277]: `RefCell<Vec<Value>>` cannot be shared between threads safely
+//!     Ok(p.clone())
 //! });
 //! ```
 //!
