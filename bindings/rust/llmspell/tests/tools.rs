@@ -1030,3 +1030,75 @@ fn envelope_from_json() {
         Envelope::from_json(r#"{"success":false,"error":{"kind":"weird","message":"m"}}"#).unwrap();
     assert_eq!(env.error.unwrap().code(), ErrorCode::Tool);
 }
+
+/// A result over `tools.max_output_bytes` fails the call (an envelope with
+/// kind limit_exceeded), but the library publishes only
+/// `tool.execution.started` for it: neither `tool.execution.failed` nor
+/// `tool.execution.completed` follows (core/tool/registry.go,
+/// `Registry.Invoke`, the output-cap branch returns before publishing), so
+/// a subscriber never sees the call end. Ignored until the library
+/// publishes the failure.
+#[test]
+#[ignore = "library bug: no tool.execution.failed event for a result over the output cap"]
+fn over_cap_result_publishes_a_failed_event() {
+    let _w = watchdog("over_cap_result_publishes_a_failed_event", LIMIT);
+    let e = Engine::new(r#"{"tools":{"max_output_bytes":100}}"#).unwrap();
+    let sub = e
+        .events()
+        .subscribe("tool.execution.*", &llmspell::SubscribeOptions::new())
+        .unwrap();
+    let _t = e
+        .tools()
+        .register(&ToolSpec::new("rust_big"), |_| Ok(json!("x".repeat(1000))))
+        .unwrap();
+    let env = e.tools().invoke("rust_big", &json!({})).unwrap();
+    assert_eq!(env.error.unwrap().kind, "limit_exceeded");
+    let types: Vec<Value> = sub
+        .iter(Duration::from_millis(300))
+        .map(|ev| ev.unwrap()["type"].clone())
+        .collect();
+    assert_eq!(
+        types,
+        [
+            json!("tool.execution.started"),
+            json!("tool.execution.failed")
+        ]
+    );
+}
+
+/// The header: llmspell_tool_invoke returns LLMSPELL_ERR_NOT_FOUND for "no
+/// such tool", and LLMSPELL_OK "when the tool ran". A host tool removed
+/// after the lookup but before its call (here by a BeforeToolExecution
+/// hook; in general by another thread) does not run, yet the caller gets
+/// LLMSPELL_OK and an envelope with error kind not_found ("the tool was
+/// unregistered", capi/tool_exports.go `cTool.call`, which
+/// `Registry.Invoke` does not treat as a status). Ignored until the library
+/// returns the status.
+#[test]
+#[ignore = "library bug: a tool removed before its call gives an envelope, not NOT_FOUND"]
+fn tool_removed_before_its_call_is_not_found() {
+    let _w = watchdog("tool_removed_before_its_call_is_not_found", LIMIT);
+    static ENGINE: OnceLock<Engine> = OnceLock::new();
+    let e = ENGINE.get_or_init(engine);
+    let calls = Arc::new(AtomicUsize::new(0));
+    {
+        let calls = calls.clone();
+        e.tools()
+            .register(&ToolSpec::new("rust_victim"), move |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                Ok(json!(1))
+            })
+            .unwrap()
+            .detach();
+    }
+    let _h = e
+        .hooks()
+        .register("BeforeToolExecution", 0, move |_| {
+            let _ = e.tools().unregister("rust_victim");
+            HookResult::Continue
+        })
+        .unwrap();
+    let r = e.tools().invoke("rust_victim", &json!({}));
+    assert_eq!(calls.load(Ordering::SeqCst), 0);
+    assert_eq!(r.unwrap_err().code, ErrorCode::NotFound);
+}
