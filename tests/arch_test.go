@@ -21,6 +21,7 @@ var allowed = map[string][]string{
 	"core/backup":               {"core/errs", "core/value", "core/kv", "core/redact"},
 	"core/tool":                 {"core/errs", "core/value", "core/hook", "core/event", "core/kv"},
 	"core/tool/builtin":         {"core/errs", "core/value", "core/hook", "core/event", "core/kv", "core/tool"},
+	"internal/faultkv":          {"core/errs", "core/kv"},
 	"core/hook":                 {"core/errs", "core/value"},
 	"core/event":                {"core/errs", "core/value", "core/kv"},
 	"core/session":              {"core/errs", "core/value", "core/kv"},
