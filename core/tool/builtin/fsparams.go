@@ -96,3 +96,7 @@ func fMaxFile(c *tool.Call) int64 {
 	}
 	return 10 << 20
 }
+
+func fMapSchema(desc string) value.Map {
+	return value.Map{"type": "object", "description": desc}
+}
