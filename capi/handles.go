@@ -36,6 +36,40 @@ type engineRef struct {
 	eng  *engine.Engine
 	host *host.Host
 	refs atomic.Int64
+	// cleanup registers, once, the engine closer that frees the C hooks and
+	// tools never unregistered.
+	cleanup sync.Once
+}
+
+// closeCObjects frees, at engine close, the C hooks and tools of this engine
+// that were never unregistered.
+func (e *engineRef) closeCObjects() {
+	e.cleanup.Do(func() {
+		e.eng.OnClose(func() error {
+			cHooksMu.Lock()
+			var hooks []*cHook
+			for k, h := range cHooks {
+				if k.eng == e {
+					hooks = append(hooks, h)
+					delete(cHooks, k)
+				}
+			}
+			cHooksMu.Unlock()
+			cToolsMu.Lock()
+			for k, t := range cTools {
+				if k.eng == e {
+					hooks = append(hooks, t.cHook)
+					delete(cTools, k)
+				}
+			}
+			cToolsMu.Unlock()
+			for _, h := range hooks {
+				h.remove(true)
+				h.free()
+			}
+			return nil
+		})
+	})
 }
 
 func (e *engineRef) release() {

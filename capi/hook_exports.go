@@ -156,18 +156,7 @@ func llmspell_hook_register(e *C.llmspell_engine, point *C.char, priority C.int3
 		cHooksMu.Lock()
 		cHooks[key] = h
 		cHooksMu.Unlock()
-		// The engine's close frees what was never unregistered.
-		ref.eng.OnClose(func() error {
-			cHooksMu.Lock()
-			hh, ok := cHooks[key]
-			delete(cHooks, key)
-			cHooksMu.Unlock()
-			if ok {
-				hh.remove(true)
-				hh.free()
-			}
-			return nil
-		})
+		ref.closeCObjects()
 		*idOut = C.uint64_t(id)
 		return nil
 	})

@@ -174,19 +174,7 @@ func llmspell_tool_register(e *C.llmspell_engine, specJSON *C.char, specLen C.si
 		cToolsMu.Lock()
 		cTools[key] = ct
 		cToolsMu.Unlock()
-		ref.eng.OnClose(func() error {
-			cToolsMu.Lock()
-			cur, ok := cTools[key]
-			if ok && cur == ct {
-				delete(cTools, key)
-			}
-			cToolsMu.Unlock()
-			if ok && cur == ct {
-				ct.remove(true)
-				ct.free()
-			}
-			return nil
-		})
+		ref.closeCObjects()
 		return nil
 	})
 }

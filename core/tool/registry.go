@@ -275,7 +275,7 @@ func (r *Registry) Invoke(ctx context.Context, name string, params value.Map) (*
 	if err != nil {
 		e := errs.As(err)
 		switch e.Kind {
-		case errs.KindDenied, errs.KindCancelled, errs.KindTimeout, errs.KindInvalidArgument:
+		case errs.KindDenied, errs.KindCancelled, errs.KindTimeout, errs.KindInvalidArgument, errs.KindNotFound:
 			r.publish("tool.execution.failed", value.Map{"tool": t.Name, "error": e.Error()})
 			return nil, err
 		}
@@ -288,6 +288,10 @@ func (r *Registry) Invoke(ctx context.Context, name string, params value.Map) (*
 	}
 	if enc, err := value.Encode(result); err == nil && int64(len(enc)) > r.policy.MaxOutputBytes {
 		env.Error = errs.New(errs.KindLimit, "tool %s returned %d bytes, over the %d-byte cap", t.Name, len(enc), r.policy.MaxOutputBytes)
+		if r.hooks != nil && r.hooks.Has(hook.ToolError) {
+			r.hooks.Run(ctx, &hook.Context{Point: hook.ToolError, Component: comp, Data: value.Map{"error": env.Error.Error(), "params": params}})
+		}
+		r.publish("tool.execution.failed", value.Map{"tool": t.Name, "error": env.Error.Error()})
 		return env, nil
 	}
 	env.Success, env.Result = true, result

@@ -10,7 +10,8 @@ func Register(r *tool.Registry) error {
 	for _, t := range []*tool.Tool{base64Tool(), hashTool(), uuidTool(), textTool(), calculatorTool(),
 		fileOpsTool(), fileSearchTool(), archiveTool(), processTool(), environmentTool(), sysMonTool(),
 		httpRequestTool(), apiTesterTool(), webhookCallerTool(), urlAnalyzerTool(), webScraperTool(), webpageMonitorTool(),
-		sitemapCrawlerTool(), webSearchTool(), graphqlQueryTool(), imageProcessorTool(), audioProcessorTool()} {
+		sitemapCrawlerTool(), webSearchTool(), graphqlQueryTool(), imageProcessorTool(), audioProcessorTool(),
+		jsonTool(), templateTool(), csvTool()} {
 		if err := r.Register(t); err != nil {
 			return err
 		}

@@ -1039,7 +1039,6 @@ fn envelope_from_json() {
 /// a subscriber never sees the call end. Ignored until the library
 /// publishes the failure.
 #[test]
-#[ignore = "library bug: no tool.execution.failed event for a result over the output cap"]
 fn over_cap_result_publishes_a_failed_event() {
     let _w = watchdog("over_cap_result_publishes_a_failed_event", LIMIT);
     let e = Engine::new(r#"{"tools":{"max_output_bytes":100}}"#).unwrap();
@@ -1075,7 +1074,6 @@ fn over_cap_result_publishes_a_failed_event() {
 /// `Registry.Invoke` does not treat as a status). Ignored until the library
 /// returns the status.
 #[test]
-#[ignore = "library bug: a tool removed before its call gives an envelope, not NOT_FOUND"]
 fn tool_removed_before_its_call_is_not_found() {
     let _w = watchdog("tool_removed_before_its_call_is_not_found", LIMIT);
     static ENGINE: OnceLock<Engine> = OnceLock::new();
