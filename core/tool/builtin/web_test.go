@@ -3,6 +3,7 @@ package builtin
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -464,5 +465,46 @@ func TestGraphQLQuery(t *testing.T) {
 	p.MaxLevel = tool.Restricted
 	if _, err := wNewRegistry(t, p).Invoke(ctx, "graphql_query", value.Map{"endpoint": srv.URL}); !errs.IsKind(err, errs.KindDenied) {
 		t.Fatalf("privileged tool under a restricted engine: %v", err)
+	}
+}
+
+func TestHTTPEdgeCases(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/deep", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(bytes.Repeat([]byte("["), 100000))
+	})
+	mux.HandleFunc("/slow", func(w http.ResponseWriter, r *http.Request) {
+		select {
+		case <-time.After(5 * time.Second):
+		case <-r.Context().Done():
+		}
+	})
+	mux.HandleFunc("/bin", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte{0xff, 0xfe, 0x00}) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	r := wTestRegistry(t, true, "")
+	// Deeply nested JSON is returned as text, without a parsed form.
+	m := wMap(t, invoke(t, r, "http_request", value.Map{"input": srv.URL + "/deep"}))
+	if _, ok := m["json"]; ok || len(m["body"].(string)) != 100000 {
+		t.Fatalf("deep JSON: json=%v", m["json"] != nil)
+	}
+	if m = wMap(t, invoke(t, r, "http_request", value.Map{"input": srv.URL + "/bin"})); m["body"] != "//4A" || m["body_encoding"] != "base64" {
+		t.Fatalf("binary body: %v", m)
+	}
+	// A cancelled call returns promptly.
+	cctx, cancel := context.WithCancel(ctx)
+	go func() { time.Sleep(100 * time.Millisecond); cancel() }()
+	start := time.Now()
+	env, err := r.Invoke(cctx, "http_request", value.Map{"input": srv.URL + "/slow"})
+	if time.Since(start) > 2*time.Second || (err == nil && env.Success) {
+		t.Fatalf("cancel: %v %v after %v", env, err, time.Since(start))
+	}
+	// HTTPS verifies certificates: a self-signed test server is refused (not denied).
+	tls := httptest.NewTLSServer(mux)
+	defer tls.Close()
+	wFailKind(t, invoke(t, r, "http_request", value.Map{"input": tls.URL + "/bin"}), errs.KindTool, "certificate")
+	if _, err := wNewRegistry(t, nil).Invoke(ctx, "http_request", value.Map{"input": tls.URL + "/bin"}); !errs.IsKind(err, errs.KindDenied) {
+		t.Fatalf("https to loopback by default: %v", err)
 	}
 }
