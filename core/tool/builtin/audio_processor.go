@@ -168,6 +168,9 @@ func aSamples(name string, w *aWAV) ([][]float64, error) {
 	if w.Format != 1 || (bytesPer != 1 && bytesPer != 2 && bytesPer != 3 && bytesPer != 4) {
 		return nil, fail(name, "only integer PCM WAV (8, 16, 24, 32 bits) converts without ffmpeg")
 	}
+	if w.Channels > 8 || w.BlockAlign < w.Channels*bytesPer {
+		return nil, fail(name, "WAV with %d channels and %d-byte frames cannot be converted", w.Channels, w.BlockAlign)
+	}
 	frames := len(w.Data) / w.BlockAlign
 	out := make([][]float64, w.Channels)
 	for ch := range out {

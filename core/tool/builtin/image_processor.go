@@ -183,11 +183,6 @@ func imageProcessorTool() *tool.Tool {
 				info["size_bytes"] = int64(len(data))
 				info["aspect_ratio"] = float64(cfg.Width) / float64(max(cfg.Height, 1))
 				info["color_model"] = mColorModel(cfg.ColorModel)
-				if format == "gif" {
-					if g, err := gif.DecodeAll(bytes.NewReader(data)); err == nil {
-						info["frames"] = int64(len(g.Image))
-					}
-				}
 				return info, nil
 			}
 			if int64(cfg.Width)*int64(cfg.Height) > mMaxPixels {

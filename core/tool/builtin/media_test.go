@@ -225,3 +225,27 @@ func TestAudioProcessor(t *testing.T) {
 		t.Fatalf("want denied, got %v", err)
 	}
 }
+
+// FuzzAudioParsers feeds arbitrary bytes to the header parsers: they must
+// never panic or run past their input.
+func FuzzAudioParsers(f *testing.F) {
+	f.Add(mTestWAV(1, 8000, 10))
+	f.Add([]byte("RIFF\x00\x00\x00\x00WAVEfmt \x10\x00\x00\x00\x01\x00\x02\x00"))
+	f.Add([]byte("fLaC\x00\x00\x00\x22"))
+	f.Add([]byte("OggS\x00\x02\x01vorbis\x00"))
+	f.Add([]byte("ID3\x04\x00\x00\x7f\x7f\x7f\x7f\xff\xfb\x90\x44"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		switch aDetect(b) {
+		case "wav":
+			if w, err := aParseWAV("fuzz", b); err == nil && len(b) < 1<<16 {
+				_, _ = aSamples("fuzz", w)
+			}
+		case "mp3":
+			aMP3(b)
+		case "flac":
+			aFLAC(b)
+		case "ogg":
+			aOGG(b)
+		}
+	})
+}
