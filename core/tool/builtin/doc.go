@@ -8,7 +8,7 @@ import "github.com/llmspell/llmspell-go/core/tool"
 // Register adds every built-in tool to r.
 func Register(r *tool.Registry) error {
 	for _, t := range []*tool.Tool{base64Tool(), hashTool(), uuidTool(), textTool(), calculatorTool(),
-		fileOpsTool(), fileSearchTool(), archiveTool(), processTool(), environmentTool(), sysMonTool(), serviceTool(),
+		fileOpsTool(), fileSearchTool(), archiveTool(), processTool(), environmentTool(), sysMonTool(), serviceTool(), converterTool(), watcherTool(),
 		httpRequestTool(), apiTesterTool(), webhookCallerTool(), urlAnalyzerTool(), webScraperTool(), webpageMonitorTool(),
 		sitemapCrawlerTool(), webSearchTool(), graphqlQueryTool(), imageProcessorTool(), audioProcessorTool(),
 		jsonTool(), templateTool(), csvTool()} {
