@@ -508,3 +508,20 @@ func TestHTTPEdgeCases(t *testing.T) {
 		t.Fatalf("https to loopback by default: %v", err)
 	}
 }
+
+func TestNetworkPolicyTimeout(t *testing.T) {
+	srv := wTestServer(t)
+	p := tool.DefaultPolicy()
+	p.AllowHosts = []string{"127.0.0.1"}
+	p.Timeout = 300 * time.Millisecond
+	r := wNewRegistry(t, p)
+	for _, name := range []string{"http_request", "web_scraper", "webhook_caller"} {
+		start := time.Now()
+		if _, err := r.Invoke(ctx, name, value.Map{"input": srv.URL + "/slow"}); !errs.IsKind(err, errs.KindTimeout) {
+			t.Errorf("%s: want timeout, got %v", name, err)
+		}
+		if d := time.Since(start); d > 1500*time.Millisecond {
+			t.Errorf("%s: timeout took %v", name, d)
+		}
+	}
+}
