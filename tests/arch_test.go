@@ -20,7 +20,7 @@ var allowed = map[string][]string{
 	"core/redact":               {"core/errs", "core/value"},
 	"core/backup":               {"core/errs", "core/value", "core/kv", "core/redact"},
 	"core/tool":                 {"core/errs", "core/value", "core/hook", "core/event", "core/kv"},
-	"core/tool/builtin":         {"core/errs", "core/value", "core/hook", "core/event", "core/kv", "core/tool"},
+	"core/tool/builtin":         {"core/errs", "core/value", "core/hook", "core/event", "core/kv", "core/tool", "core/redact"},
 	"internal/faultkv":          {"core/errs", "core/kv"},
 	"core/hook":                 {"core/errs", "core/value"},
 	"core/event":                {"core/errs", "core/value", "core/kv"},
