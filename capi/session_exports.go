@@ -13,6 +13,7 @@ import (
 	"time"
 	"unsafe"
 
+	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/session"
 	"github.com/llmspell/llmspell-go/core/value"
@@ -690,4 +691,66 @@ func llmspell_artifact_reader_free(r *C.llmspell_artifact_reader) {
 	rr.r.Close()
 	rr.mu.Unlock()
 	rr.eng.release()
+}
+
+//export llmspell_session_history
+func llmspell_session_history(e *C.llmspell_engine, id *C.char, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
+	if jsonOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
+	}
+	*jsonOut = nil
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		sid, err := sessionArg(id)
+		if err != nil {
+			return err
+		}
+		h, err := ref.eng.Sessions().History(context.Background(), sid)
+		if err != nil {
+			return err
+		}
+		out := make(value.List, len(h))
+		for i, m := range h {
+			out[i] = m
+		}
+		return encodeOut(jsonOut, jsonLen, out)
+	})
+}
+
+//export llmspell_session_replay
+func llmspell_session_replay(e *C.llmspell_engine, id *C.char, optionsJSON *C.char, optionsLen C.size_t, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
+	if jsonOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
+	}
+	*jsonOut = nil
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		sid, err := sessionArg(id)
+		if err != nil {
+			return err
+		}
+		o, err := jsonObject(optionsJSON, optionsLen, "options_json")
+		if err != nil {
+			return err
+		}
+		if err := checkKeys(o, "options_json", "start_from", "end_at"); err != nil {
+			return err
+		}
+		ro := engine.ReplayOptions{To: -1}
+		if n, err := intOpt(o, "start_from"); err != nil {
+			return err
+		} else {
+			ro.From = int(n)
+		}
+		if _, ok := o["end_at"]; ok {
+			n, err := intOpt(o, "end_at")
+			if err != nil {
+				return err
+			}
+			ro.To = int(n)
+		}
+		rep, err := ref.eng.Replay(context.Background(), sid, ro)
+		if err != nil {
+			return err
+		}
+		return encodeOut(jsonOut, jsonLen, rep)
+	})
 }

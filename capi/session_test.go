@@ -357,3 +357,30 @@ func TestWrongTypedOptionsAreErrors(t *testing.T) {
 		}
 	}
 }
+
+func TestSessionReplayThroughABI(t *testing.T) {
+	eng := newPebbleEngine(t)
+	defer func() { tEngineFree(eng); checkEmpty(t) }()
+	sid, _ := tSession(eng, "create", "")
+	if _, r := tSession(eng, "replay", sid, nilArg); r.status != 1 {
+		t.Fatalf("nothing recorded: %+v", r)
+	}
+	res := tRun(eng, "lua", `Session.set_current(ARGS.sid) Tool.invoke("calculator", {input = "2+2"}) Session.set_current(nil) return true`, `{"sid":"`+sid+`"}`, "", 0)
+	if res.status != 0 {
+		t.Fatal(res.errMsg)
+	}
+	h, r := tSession(eng, "history", sid)
+	if r.status != 0 || !strings.Contains(h, `"name":"calculator"`) {
+		t.Fatalf("history: %s %+v", h, r)
+	}
+	rep, r := tSession(eng, "replay", sid, `{"start_from":0}`)
+	if r.status != 0 || !strings.Contains(rep, `"matched":1`) {
+		t.Fatalf("replay: %s %+v", rep, r)
+	}
+	if _, r := tSession(eng, "replay", sid, `{"end_at":-2}`); r.status != 1 {
+		t.Fatalf("bad option: %+v", r)
+	}
+	if _, r := tSession(eng, "history", "nope"); r.status != 2 {
+		t.Fatalf("unknown session: %+v", r)
+	}
+}

@@ -255,6 +255,10 @@ func tSession(eng uintptr, call string, args ...string) (string, tResult) {
 		st = llmspell_session_update_metadata(e, arg(0), arg(1), argLen(1), &errp)
 	case "delete":
 		st = llmspell_session_delete(e, arg(0), &errp)
+	case "history":
+		st = llmspell_session_history(e, arg(0), &out, &outLen, &errp)
+	case "replay":
+		st = llmspell_session_replay(e, arg(0), arg(1), argLen(1), &out, &outLen, &errp)
 	case "store": // session, options, data
 		st = llmspell_artifact_store(e, arg(0), arg(1), argLen(1), unsafe.Pointer(arg(2)), argLen(2), &out, &outLen, &errp)
 	case "store_file": // session, path, options

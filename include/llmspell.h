@@ -657,6 +657,40 @@ llmspell_status llmspell_session_update_metadata(llmspell_engine *engine, const 
 llmspell_status llmspell_session_delete(llmspell_engine *engine, const char *session_id,
                                         llmspell_error **err);
 
+/*
+ * llmspell_session_history returns a session's recorded calls as a JSON
+ * array, oldest first: [{"kind":"tool","name","input","output","success",
+ * "error","at"}]. Calls are recorded while the session is the engine's
+ * current session (Session.set_current in scripts).
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_history(llmspell_engine *engine, const char *session_id,
+                                         char **json_out, size_t *json_len, llmspell_error **err);
+
+/*
+ * llmspell_session_replay runs a session's recorded calls again, in order,
+ * and compares the results: {"session_id","steps":[{"index","kind","name",
+ * "success","same_output","error"?}],"replayed","matched"}. Replayed calls
+ * are not recorded again.
+ * Params: engine (in) a live engine; session_id (in) must not be NULL;
+ *   options_json, options_len (in, optional) {"start_from":0,"end_at":n}
+ *     (inclusive indexes; NULL/0 for all);
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT
+ *   (nothing recorded, or a bad range); LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_session_replay(llmspell_engine *engine, const char *session_id,
+                                        const char *options_json, size_t options_len,
+                                        char **json_out, size_t *json_len, llmspell_error **err);
+
 /* ------------------------------------------------------------------------ */
 /* Artifacts                                                                */
 /* ------------------------------------------------------------------------ */

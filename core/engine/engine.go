@@ -152,6 +152,7 @@ func New(opts *Options) (*Engine, error) {
 		Hooks:             e.sessionHooks(),
 	})
 	e.tools = tool.New(toolPolicy(cfg), e.hooks, e.events)
+	e.tools.OnCall(e.recordToolCall)
 	if err := builtin.Register(e.tools); err != nil {
 		e.store.Close()
 		return nil, err

@@ -142,6 +142,7 @@ type Manager struct {
 
 	mu      sync.Mutex // serializes record updates and reference counts
 	current string
+	callSeq callSeqType
 }
 
 // New returns a manager over the engine's store.
@@ -425,6 +426,9 @@ func (m *Manager) Delete(ctx context.Context, id string) error {
 		if err := m.DeleteArtifact(ctx, id, a.Sequence); err != nil && !errs.IsKind(err, errs.KindNotFound) {
 			return err
 		}
+	}
+	if err := m.deleteHistory(id); err != nil {
+		return err
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()

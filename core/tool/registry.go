@@ -96,6 +96,8 @@ type Registry struct {
 	policy *Policy
 	hooks  *hook.Registry
 	events *event.Bus
+	// onCall, when set, sees every finished call (session history uses it).
+	onCall func(ctx context.Context, name string, params value.Map, env *Envelope, err error)
 
 	mu      sync.RWMutex
 	tools   map[string]*Tool
@@ -109,6 +111,13 @@ func New(policy *Policy, hooks *hook.Registry, events *event.Bus) *Registry {
 		policy = DefaultPolicy()
 	}
 	return &Registry{policy: policy, hooks: hooks, events: events, tools: map[string]*Tool{}, aliases: map[string]string{}}
+}
+
+// OnCall sets a function told about every finished call: the tool, the
+// parameters, and the envelope or the error. It runs on the caller's
+// goroutine and must not block. Set it before the registry is used.
+func (r *Registry) OnCall(fn func(ctx context.Context, name string, params value.Map, env *Envelope, err error)) {
+	r.onCall = fn
 }
 
 // Policy returns the registry's security policy.
@@ -227,12 +236,22 @@ func (r *Registry) publish(typ string, data value.Map) {
 	}
 }
 
+type unrecordedKey struct{}
+
+// InvokeUnrecorded is Invoke without telling OnCall (replays use it).
+func (r *Registry) InvokeUnrecorded(ctx context.Context, name string, params value.Map) (*Envelope, error) {
+	return r.Invoke(context.WithValue(ctx, unrecordedKey{}, true), name, params)
+}
+
 // Invoke validates params, enforces the policy, runs hooks and the tool,
 // and returns its envelope. It fails (rather than returning an envelope)
 // for an unknown tool (not_found), invalid parameters (invalid_argument),
 // a denial (denied), a hook's cancel (cancelled) and a timeout; a tool's
 // own failure is an envelope with success false.
-func (r *Registry) Invoke(ctx context.Context, name string, params value.Map) (*Envelope, error) {
+func (r *Registry) Invoke(ctx context.Context, name string, params value.Map) (env *Envelope, err error) {
+	if r.onCall != nil && ctx.Value(unrecordedKey{}) == nil {
+		defer func() { r.onCall(ctx, name, params, env, err) }()
+	}
 	t, ok := r.Get(name)
 	if !ok {
 		return nil, errs.New(errs.KindNotFound, "no tool named %q", name)
@@ -247,7 +266,7 @@ func (r *Registry) Invoke(ctx context.Context, name string, params value.Map) (*
 		return nil, errs.Wrap(errs.KindInvalidArgument, err, "tool %s", t.Name)
 	}
 	op, _ := params["operation"].(string)
-	env := &Envelope{Operation: op, Metadata: value.Map{"tool": t.Name}}
+	env = &Envelope{Operation: op, Metadata: value.Map{"tool": t.Name}}
 	start := time.Now()
 	r.publish("tool.execution.started", value.Map{"tool": t.Name, "operation": op})
 	run := func(ctx context.Context, data value.Value) (value.Value, error) {
@@ -264,7 +283,6 @@ func (r *Registry) Invoke(ctx context.Context, name string, params value.Map) (*
 		return callTool(ctx, t, &Call{Params: p, Policy: r.policy})
 	}
 	var result value.Value
-	var err error
 	comp := hook.Component{Type: "tool", Name: t.Name}
 	if r.hooks != nil {
 		result, err = r.hooks.Around(ctx, hook.BeforeToolExecution, hook.AfterToolExecution, comp, params, run)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/session"
 	"github.com/llmspell/llmspell-go/core/value"
@@ -167,6 +168,46 @@ func sessionModule() Module {
 				return nil, err
 			}
 			return s.Map(), nil
+		}),
+		fn("history", func(c *Call) (value.Value, error) {
+			id, err := sessionID(c, 0)
+			if err != nil {
+				return nil, err
+			}
+			h, err := c.Engine().Sessions().History(c.Ctx(), id)
+			if err != nil {
+				return nil, err
+			}
+			out := make(value.List, len(h))
+			for i, m := range h {
+				out[i] = m
+			}
+			return out, nil
+		}),
+		fn("can_replay", func(c *Call) (value.Value, error) {
+			id, err := sessionID(c, 0)
+			if err != nil {
+				return nil, err
+			}
+			return c.Engine().CanReplay(c.Ctx(), id)
+		}),
+		fn("replay", func(c *Call) (value.Value, error) {
+			id, err := sessionID(c, 0)
+			if err != nil {
+				return nil, err
+			}
+			o, err := c.OptMap(1, "options")
+			if err != nil {
+				return nil, err
+			}
+			ro := engine.ReplayOptions{To: -1}
+			if n, ok := o["start_from"].(int64); ok {
+				ro.From = int(n)
+			}
+			if n, ok := o["end_at"].(int64); ok {
+				ro.To = int(n)
+			}
+			return c.Engine().Replay(c.Ctx(), id, ro)
 		}),
 		fn("get_current", func(c *Call) (value.Value, error) {
 			if id := c.Engine().Sessions().Current(); id != "" {
