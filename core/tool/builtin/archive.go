@@ -298,6 +298,12 @@ func archiveExtract(ctx context.Context, c *tool.Call, real, format string, lim 
 		if err != nil {
 			return fail(name, "entry %s: %v", e.name, err)
 		}
+		if st, err := os.Lstat(checked); err == nil {
+			if !st.Mode().IsRegular() {
+				return fail(name, "entry %q would replace a %s", e.name, fileType(st.Mode()))
+			}
+			os.Remove(checked) // replaced, never written through
+		}
 		out, err := os.OpenFile(checked, os.O_WRONLY|os.O_CREATE|os.O_TRUNC|os.O_EXCL, 0o644)
 		if err != nil {
 			return fail(name, "entry %s: %v", e.name, errors.Unwrap(err))

@@ -279,6 +279,11 @@ func TestArchiveHandler(t *testing.T) {
 		if b, _ := os.ReadFile(filepath.Join(dst, "src", "sub", "two.txt")); string(b) != "two two" {
 			t.Fatalf("%s extract %q", ext, b)
 		}
+		os.WriteFile(filepath.Join(dst, "src", "one.txt"), []byte("changed"), 0o644)
+		invoke(t, r, "archive_handler", value.Map{"operation": "extract", "path": arch, "target_path": dst}) // again, over the old files
+		if b, _ := os.ReadFile(filepath.Join(dst, "src", "one.txt")); string(b) != "one" {
+			t.Fatalf("%s re-extract %q", ext, b)
+		}
 		wantDenied(t, r, "archive_handler", value.Map{"operation": "extract", "path": arch, "target_path": filepath.Join(root, "escape", "x")})
 		wantDenied(t, r, "archive_handler", value.Map{"operation": "extract", "path": arch, "target_path": filepath.Join(root, "..", "x")})
 		wantDenied(t, r, "archive_handler", value.Map{"operation": "create", "path": filepath.Join(root, "escape", "a."+ext), "input": value.List{src}})

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"os/exec"
+	"slices"
 	"sort"
 	"strings"
 	"syscall"
@@ -59,6 +60,11 @@ func processRun(ctx context.Context, c *tool.Call) (value.Value, error) {
 	exe := c.Str("executable", "")
 	if err := c.Policy.CheckExecutable(exe); err != nil {
 		return nil, err
+	}
+	// the policy accepts a path by its base name; a path must be listed
+	// itself, so a copy named like an allowed program does not run
+	if strings.ContainsRune(exe, '/') && !slices.Contains(c.Policy.Executables, exe) {
+		return nil, errs.New(errs.KindDenied, "%s: executable path %q is not in tools.executables (only its base name is)", name, exe)
 	}
 	path, err := exec.LookPath(exe)
 	if err != nil {

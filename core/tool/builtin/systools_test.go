@@ -72,6 +72,10 @@ func TestProcessExecutor(t *testing.T) {
 	for _, exe := range []string{"sh", "bash", "/bin/sh", "rm", "echo; rm", ""} {
 		wantDenied(t, r, "process_executor", value.Map{"executable": exe, "arguments": value.List{"-c", "echo hi"}})
 	}
+	// a path whose base name is allowed is not enough
+	os.WriteFile(filepath.Join(root, "echo"), []byte("#!/bin/sh\necho evil\n"), 0o755)
+	wantDenied(t, r, "process_executor", value.Map{"executable": filepath.Join(root, "echo")})
+	wantDenied(t, r, "process_executor", value.Map{"executable": "./echo", "working_directory": root})
 	wantDenied(t, r, "process_executor", value.Map{"executable": "pwd", "working_directory": outside})
 	wantDenied(t, r, "process_executor", value.Map{"executable": "pwd", "working_directory": filepath.Join(root, "escape")})
 	wantDenied(t, r, "process_executor", value.Map{"executable": "pwd", "working_directory": filepath.Join(root, "..")})
