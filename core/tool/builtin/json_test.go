@@ -13,7 +13,7 @@ import (
 
 func jsonReg(t *testing.T) *tool.Registry {
 	r := tool.New(nil, nil, nil)
-	for _, tl := range []*tool.Tool{jsonTool(), templateTool(), csvTool()} {
+	for _, tl := range []*tool.Tool{jsonTool(), templateTool(), csvTool(), validationTool(), dateTimeTool(), diffTool()} {
 		if err := r.Register(tl); err != nil {
 			t.Fatal(err)
 		}
