@@ -28,7 +28,7 @@ type subRef struct {
 // callback is a C event callback and its user data.
 type callback struct {
 	fn      C.llmspell_event_fn
-	ud      unsafe.Pointer
+	ud      C.uintptr_t // user_data, never held as a Go pointer
 	udFree  C.llmspell_free_fn
 	removed atomic.Bool
 	mu      sync.Mutex // held while the dispatcher calls fn
@@ -36,7 +36,14 @@ type callback struct {
 	// freeLater is set when the subscription was freed from inside its own
 	// callback: the dispatcher frees the user data once that call returns.
 	freeLater atomic.Bool
+	// gone is closed when the subscription is freed, so a subscription
+	// goroutine waiting for room in the dispatcher queue gives up (the
+	// dispatcher itself may be the one freeing it).
+	gone     chan struct{}
+	goneOnce sync.Once
 }
+
+func (cb *callback) markGone() { cb.goneOnce.Do(func() { close(cb.gone) }) }
 
 // freeUserData calls the user_data destructor.
 func (cb *callback) freeUserData() { C.ls_call_free(cb.udFree, cb.ud) }
@@ -133,6 +140,7 @@ func (d *dispatcher) enqueue(cb *callback, ev event.Event) {
 	select {
 	case d.queue <- delivery{cb: cb, json: data}:
 	case <-d.stop:
+	case <-cb.gone:
 	}
 }
 
@@ -141,6 +149,7 @@ func (d *dispatcher) enqueue(cb *callback, ev event.Event) {
 // wait for that call to finish: the call in progress is the last, and the
 // dispatcher frees the user data when it returns.
 func (cb *callback) remove() {
+	cb.markGone()
 	if cb.thread.Load() == uint64(C.ls_thread_id()) {
 		cb.removed.Store(true)
 		cb.freeLater.Store(true)
@@ -287,6 +296,7 @@ func llmspell_subscription_next(s *C.llmspell_subscription, timeoutMS C.uint32_t
 //export llmspell_event_subscribe_callback
 func llmspell_event_subscribe_callback(e *C.llmspell_engine, pattern *C.char, optionsJSON *C.char, optionsLen C.size_t,
 	fn C.llmspell_event_fn, ud unsafe.Pointer, udFree C.llmspell_free_fn, out **C.llmspell_subscription, errOut **C.llmspell_error) C.llmspell_status {
+	udv := C.uintptr_t(uintptr(ud)) // from here on only the integer
 	if out == nil {
 		return status(errOut, errs.New(errs.KindInvalidArgument, "out is NULL"))
 	}
@@ -307,7 +317,7 @@ func llmspell_event_subscribe_callback(e *C.llmspell_engine, pattern *C.char, op
 		if err != nil {
 			return err
 		}
-		cb := &callback{fn: fn, ud: ud, udFree: udFree}
+		cb := &callback{fn: fn, ud: udv, udFree: udFree, gone: make(chan struct{})}
 		o.Handler = func(ev event.Event) { d.enqueue(cb, ev) }
 		sub, err := ref.eng.Events().Subscribe(p, o)
 		if err != nil {

@@ -19,7 +19,7 @@ import (
 // cHook is a C hook function with its user data.
 type cHook struct {
 	fn       C.llmspell_hook_fn
-	ud       unsafe.Pointer
+	ud       C.uintptr_t // user_data, never held as a Go pointer
 	udFree   C.llmspell_free_fn
 	mu       sync.Mutex
 	idle     *sync.Cond // signalled when inflight drops
@@ -29,7 +29,7 @@ type cHook struct {
 	freed    sync.Once
 }
 
-func newCHook(fn C.llmspell_hook_fn, ud unsafe.Pointer, udFree C.llmspell_free_fn) *cHook {
+func newCHook(fn C.llmspell_hook_fn, ud C.uintptr_t, udFree C.llmspell_free_fn) *cHook {
 	h := &cHook{fn: fn, ud: ud, udFree: udFree}
 	h.idle = sync.NewCond(&h.mu)
 	return h
@@ -120,6 +120,7 @@ func (h *cHook) call(_ context.Context, hc *hook.Context) (hook.Result, error) {
 //export llmspell_hook_register
 func llmspell_hook_register(e *C.llmspell_engine, point *C.char, priority C.int32_t, optionsJSON *C.char, optionsLen C.size_t,
 	fn C.llmspell_hook_fn, ud unsafe.Pointer, udFree C.llmspell_free_fn, idOut *C.uint64_t, errOut **C.llmspell_error) C.llmspell_status {
+	udv := C.uintptr_t(uintptr(ud)) // from here on only the integer
 	if idOut == nil {
 		return status(errOut, errs.New(errs.KindInvalidArgument, "id_out is NULL"))
 	}
@@ -147,7 +148,7 @@ func llmspell_hook_register(e *C.llmspell_engine, point *C.char, priority C.int3
 		if err := strFields(o, map[string]*string{"name": &ro.Name, "component": &ro.ComponentFilter}); err != nil {
 			return err
 		}
-		h := newCHook(fn, ud, udFree)
+		h := newCHook(fn, udv, udFree)
 		id, err := ref.eng.Hooks().Register(p, h.call, ro)
 		if err != nil {
 			return err

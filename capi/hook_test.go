@@ -1,6 +1,7 @@
 package main
 
 import (
+	"runtime"
 	"strings"
 	"testing"
 )
@@ -52,5 +53,38 @@ func TestHooksThroughABI(t *testing.T) {
 	if tSlot(slots2, 0) != 1 || tSlot(slots2, 2) != 1 {
 		t.Fatalf("shutdown hook calls %d freed %d", tSlot(slots2, 0), tSlot(slots2, 2))
 	}
+	checkEmpty(t)
+}
+
+// TestSmallIntegerUserData: user_data is opaque to the library, and C code
+// often passes a small integer. It must never sit in a Go pointer, where
+// the garbage collector would find an invalid pointer and abort the
+// process.
+func TestSmallIntegerUserData(t *testing.T) {
+	eng, _ := tEngineNew("")
+	id, sub := tSmallUserData(eng)
+	if id == 0 || sub == 0 {
+		t.Fatal("registration failed")
+	}
+	stop := make(chan struct{})
+	go func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+				runtime.GC()
+			}
+		}
+	}()
+	g := "global"
+	v := "1"
+	for i := 0; i < 300; i++ {
+		tState(eng, "set", &g, "k", "", 0, &v, nil, "")
+	}
+	close(stop)
+	tHookUnregister(eng, id)
+	tSubFree(sub)
+	tEngineFree(eng)
 	checkEmpty(t)
 }

@@ -33,6 +33,18 @@ static void test_tool(void *ud, char *json, size_t len, llmspell_tool_reply *rep
 	if (strstr(json, "\"fail\":true")) { llmspell_tool_reply_error(reply, (char *)"asked to fail"); return; }
 	llmspell_tool_reply_set(reply, json, len);
 }
+// A hook that ignores its user data, for user_data values that are small
+// integers rather than pointers.
+static void test_noop_hook(void *ud, char *json, size_t len, llmspell_hook_reply *reply) {}
+static llmspell_hook_fn test_noop_hook_ptr(void) { return test_noop_hook; }
+static void test_noop_event(void *ud, char *json, size_t len) {}
+static llmspell_event_fn test_noop_event_ptr(void) { return test_noop_event; }
+// Registers the no-op hook and callback with user_data (void*)7, from C,
+// as a C host would.
+static void test_register_small(uintptr_t eng, uint64_t *id, llmspell_subscription **sub) {
+	llmspell_hook_register((llmspell_engine *)eng, (char *)"BeforeStateWrite", 0, NULL, 0, test_noop_hook, (void *)7, NULL, id, NULL);
+	llmspell_event_subscribe_callback((llmspell_engine *)eng, (char *)"*", NULL, 0, test_noop_event, (void *)7, NULL, sub, NULL);
+}
 static llmspell_tool_fn test_tool_ptr(void) { return (llmspell_tool_fn)test_tool; }
 static llmspell_hook_fn test_hook_ptr(void) { return (llmspell_hook_fn)test_hook; }
 static llmspell_event_fn test_event_cb_ptr(void) { return (llmspell_event_fn)test_event_cb; }
@@ -575,4 +587,13 @@ func tToolUnregister(eng uintptr, name string) int32 {
 	cn := C.CString(name)
 	defer C.free(unsafe.Pointer(cn))
 	return int32(llmspell_tool_unregister(C.ls_engine_ptr(C.uintptr_t(eng)), cn, nil))
+}
+
+// tSmallUserData registers a hook and a callback subscription whose
+// user_data is the integer 7, not a pointer (from C, as a host would).
+func tSmallUserData(eng uintptr) (uint64, uintptr) {
+	var id C.uint64_t
+	var sub *C.llmspell_subscription
+	C.test_register_small(C.uintptr_t(eng), &id, &sub)
+	return uint64(id), uintptr(unsafe.Pointer(sub))
 }

@@ -131,6 +131,7 @@ func llmspell_tool_list(e *C.llmspell_engine, optionsJSON *C.char, optionsLen C.
 //export llmspell_tool_register
 func llmspell_tool_register(e *C.llmspell_engine, specJSON *C.char, specLen C.size_t, fn C.llmspell_tool_fn,
 	ud unsafe.Pointer, udFree C.llmspell_free_fn, errOut **C.llmspell_error) C.llmspell_status {
+	udv := C.uintptr_t(uintptr(ud)) // from here on only the integer
 	if fn == nil {
 		return status(errOut, errs.New(errs.KindInvalidArgument, "fn is NULL"))
 	}
@@ -162,7 +163,7 @@ func llmspell_tool_register(e *C.llmspell_engine, specJSON *C.char, specLen C.si
 		if t.Schema, err = mapField(m, "parameters", "spec_json"); err != nil {
 			return err
 		}
-		ct := cTool{newCHook(C.llmspell_hook_fn(unsafe.Pointer(fn)), ud, udFree)}
+		ct := cTool{newCHook(C.llmspell_hook_fn(unsafe.Pointer(fn)), udv, udFree)}
 		t.Fn = ct.call
 		if err := ref.eng.Tools().Register(t); err != nil {
 			return err
