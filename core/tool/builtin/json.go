@@ -50,6 +50,35 @@ func toJQ(v value.Value) any {
 	return v
 }
 
+// toJQInPlace is toJQ for a document this call decoded itself (nobody
+// else holds it): value.Map and value.List are already gojq's shapes, so
+// only numbers and bytes change, without copying.
+func toJQInPlace(v value.Value) any {
+	switch x := v.(type) {
+	case int64:
+		return int(x)
+	case []byte:
+		return string(x)
+	case value.List:
+		for i, e := range x {
+			switch e.(type) {
+			case int64, []byte, value.List, value.Map:
+				x[i] = toJQInPlace(e)
+			}
+		}
+		return x
+	case value.Map:
+		for k, e := range x {
+			switch e.(type) {
+			case int64, []byte, value.List, value.Map:
+				x[k] = toJQInPlace(e)
+			}
+		}
+		return x
+	}
+	return v
+}
+
 // fromJQ converts a gojq result back into a value.
 func fromJQ(v any) value.Value {
 	switch x := v.(type) {
@@ -85,18 +114,24 @@ func fromJQ(v any) value.Value {
 // jsonInput returns the input parameter: a string is JSON text, anything
 // else is the value itself.
 func jsonInput(c *tool.Call, name string) (value.Value, error) {
+	v, _, err := jsonInputOwned(c, name)
+	return v, err
+}
+
+// jsonInputOwned also says whether the value was decoded here.
+func jsonInputOwned(c *tool.Call, name string) (value.Value, bool, error) {
 	raw, ok := c.Params[name]
 	if !ok {
-		return nil, fail("json_processor", "give %s", name)
+		return nil, false, fail("json_processor", "give %s", name)
 	}
 	if s, ok := raw.(string); ok {
 		v, err := value.DecodeString(s)
 		if err != nil {
-			return nil, jsonErr(name, err)
+			return nil, false, jsonErr(name, err)
 		}
-		return v, nil
+		return v, true, nil
 	}
-	return raw, nil
+	return raw, false, nil
 }
 
 func jsonErr(name string, err error) error {
@@ -119,8 +154,14 @@ func compileJQ(q string) (*gojq.Code, error) {
 }
 
 // runJQ runs code on v and collects its results.
-func runJQ(ctx context.Context, code *gojq.Code, v value.Value, out value.List) (value.List, error) {
-	iter := code.RunWithContext(ctx, toJQ(v))
+func runJQ(ctx context.Context, code *gojq.Code, v value.Value, owned bool, out value.List) (value.List, error) {
+	var in any
+	if owned {
+		in = toJQInPlace(v)
+	} else {
+		in = toJQ(v)
+	}
+	iter := code.RunWithContext(ctx, in)
 	for {
 		r, ok := iter.Next()
 		if !ok {
@@ -257,13 +298,13 @@ func jsonTool() *tool.Tool {
 					if err != nil {
 						return nil, jsonErr("line "+strconv.Itoa(i+1), err)
 					}
-					if out, err = runJQ(ctx, code, v, out); err != nil {
+					if out, err = runJQ(ctx, code, v, true, out); err != nil {
 						return nil, err
 					}
 				}
 				return value.Map{"results": out, "count": int64(len(out)), "lines": int64(n)}, nil
 			default:
-				data, err := jsonInput(c, "input")
+				data, owned, err := jsonInputOwned(c, "input")
 				if err != nil {
 					return nil, err
 				}
@@ -271,7 +312,7 @@ func jsonTool() *tool.Tool {
 				if err != nil {
 					return nil, err
 				}
-				out, err := runJQ(ctx, code, data, value.List{})
+				out, err := runJQ(ctx, code, data, owned, value.List{})
 				if err != nil {
 					return nil, err
 				}

@@ -140,3 +140,29 @@ func TestJSONStream(t *testing.T) {
 	wantFail(t, invoke(t, r, "json_processor", value.Map{"operation": "stream", "input": "{\"a\":1}\n{oops}\n"}), errs.KindTool, "line 2")
 	wantFail(t, invoke(t, r, "json_processor", value.Map{"operation": "stream", "input": value.Map{}}), errs.KindTool, "JSON lines")
 }
+
+// BenchmarkJSONProcessor1MB runs a filter over a 1 MB document through the
+// registry (parse, convert, query, result).
+func BenchmarkJSONProcessor1MB(b *testing.B) {
+	r := tool.New(nil, nil, nil)
+	if err := r.Register(jsonTool()); err != nil {
+		b.Fatal(err)
+	}
+	var doc strings.Builder
+	doc.WriteString(`{"items":[`)
+	for i := 0; doc.Len() < 1<<20; i++ {
+		if i > 0 {
+			doc.WriteByte(',')
+		}
+		fmt.Fprintf(&doc, `{"id":%d,"name":"item %d","tags":["a","b"],"price":%d.5}`, i, i, i%100)
+	}
+	doc.WriteString(`]}`)
+	params := value.Map{"input": doc.String(), "query": "[.items[] | select(.price > 98) | .id] | length"}
+	b.SetBytes(int64(doc.Len()))
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if env, err := r.Invoke(ctx, "json_processor", params); err != nil || !env.Success {
+			b.Fatal(err, env.Error)
+		}
+	}
+}
