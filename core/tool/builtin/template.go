@@ -1304,6 +1304,8 @@ func (r *tplRenderer) loop(x nFor) {
 			if f.this == nil {
 				f.this = value.Map{}
 			}
+		} else if _, isMap := v.(value.Map); isMap && x.key == "" {
+			f.vars[x.val] = it.key // Jinja: a map yields its keys
 		} else {
 			f.vars[x.val] = it.val
 			if x.key != "" {

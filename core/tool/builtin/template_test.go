@@ -34,6 +34,7 @@ func TestTemplateJinja(t *testing.T) {
 		"{% if n > 5 %}a{% elif n == 3 %}b{% else %}c{% endif %}":                                   "b",
 		"{% for x in items %}{{ loop.index }}{{ x }}{% if not loop.last %},{% endif %}{% endfor %}": "1a,2b,3c",
 		"{% for k, v in prices %}{{ k }}={{ v }};{% endfor %}":                                      "coffee=3;tea=2.5;",
+		"{% for k in prices %}{{ k }}={{ prices[k] }};{% endfor %}":                                 "coffee=3;tea=2.5;",
 		"{% for x in missing %}x{% else %}empty{% endfor %}":                                        "empty",
 		"{% set total = n * 2 + 1 %}{{ total }}":                                                    "7",
 		"{{ missing | default('none') }} {{ items | join('-') }}":                                   "none a-b-c",
