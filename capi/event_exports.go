@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -93,6 +94,11 @@ func dispatcherFor(ref *engineRef) (*dispatcher, error) {
 }
 
 func (d *dispatcher) run() {
+	// One OS thread for the dispatcher's whole life: the header promises one
+	// dispatcher thread, and the "freed from inside its own callback" check
+	// compares thread ids.
+	runtime.LockOSThread()
+	defer runtime.UnlockOSThread()
 	defer close(d.done)
 	for {
 		select {
@@ -396,5 +402,21 @@ func llmspell_event_query(e *C.llmspell_engine, queryJSON *C.char, queryLen C.si
 			out[i] = m
 		}
 		return encodeOut(jsonOut, jsonLen, out)
+	})
+}
+
+//export llmspell_subscription_id
+func llmspell_subscription_id(s *C.llmspell_subscription, idOut *C.uint64_t, errOut **C.llmspell_error) C.llmspell_status {
+	if idOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "id_out is NULL"))
+	}
+	*idOut = 0
+	return guarded(errOut, func() error {
+		obj, err := reg.lookupStream(uintptr(unsafe.Pointer(s)), tagSub, "subscription")
+		if err != nil {
+			return err
+		}
+		*idOut = C.uint64_t(obj.(*subRef).sub.ID())
+		return nil
 	})
 }

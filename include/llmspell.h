@@ -1130,7 +1130,7 @@ llmspell_status llmspell_subscription_next(llmspell_subscription *sub, uint32_t 
 /*
  * llmspell_event_subscribe_callback subscribes to a pattern with a
  * callback. Callbacks of every subscription of an engine are called by one
- * dispatcher thread per engine, through a bounded queue, one at a time, in
+ * dispatcher thread per engine (one OS thread), through a bounded queue, one at a time, in
  * publish order per subscription. A slow callback holds up the dispatcher:
  * the subscriptions' buffers and policies absorb it; the publisher is never
  * blocked by it (beyond a "block" policy's timeout).
@@ -1168,6 +1168,19 @@ llmspell_status llmspell_event_subscribe_callback(llmspell_engine *engine, const
  * Thread-safety: safe from any thread.
  */
 void llmspell_subscription_free(llmspell_subscription *sub);
+
+/*
+ * llmspell_subscription_id gives a subscription's id, the "id" of its entry
+ * in llmspell_event_stats.
+ * Params: sub (in) a subscription; id_out (out) must not be NULL;
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED (freed);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_subscription_id(llmspell_subscription *sub, uint64_t *id_out,
+                                         llmspell_error **err);
 
 /*
  * llmspell_event_stats returns the bus statistics as JSON:

@@ -690,9 +690,6 @@ print("ok", len(count) > 0)
     assert r.stdout.strip() == "ok True"
 
 
-@pytest.mark.xfail(reason="library bug: llmspell_subscription_free from inside a callback deadlocks "
-                   "when the engine's dispatcher queue is full (see README, Known library issues)",
-                   strict=False)
 def test_close_from_inside_a_callback_with_a_full_dispatcher_queue() -> None:
     script = f"""
 import os, sys, threading
