@@ -395,3 +395,52 @@ func FuzzArchiveList(f *testing.F) {
 		}
 	})
 }
+
+// FuzzArchiveExtract checks that whatever an archive holds, extracting it
+// writes nothing outside the target folder.
+func FuzzArchiveExtract(f *testing.F) {
+	var zb bytes.Buffer
+	zw := zip.NewWriter(&zb)
+	for _, n := range []string{"a/b.txt", "../up.txt", "/abs.txt", "a/../../x"} {
+		w, _ := zw.Create(n)
+		w.Write([]byte("hello"))
+	}
+	zw.Close()
+	f.Add(zb.Bytes())
+	f.Add(tarBytes([]*tar.Header{{Name: "l", Typeflag: tar.TypeSymlink, Linkname: ".."}, {Name: "l/x", Typeflag: tar.TypeReg, Size: 1}}, false))
+	f.Add(tarBytes([]*tar.Header{{Name: "d/", Typeflag: tar.TypeDir}, {Name: "d/l", Typeflag: tar.TypeSymlink, Linkname: "../.."}}, true))
+	base := f.TempDir()
+	root := filepath.Join(base, "root")
+	os.MkdirAll(root, 0o755)
+	p := tool.DefaultPolicy()
+	p.FileRoots = []string{root}
+	r := tool.New(p, nil, nil)
+	r.Register(archiveTool())
+	n := 0
+	f.Fuzz(func(t *testing.T, data []byte) {
+		n++
+		arch := filepath.Join(root, "in.bin")
+		os.WriteFile(arch, data, 0o644)
+		for _, format := range []string{"zip", "tar", "tar.gz"} {
+			target := filepath.Join(root, "t", format)
+			os.RemoveAll(filepath.Join(root, "t"))
+			env, err := r.Invoke(ctx, "archive_handler", value.Map{"operation": "extract", "path": arch, "target_path": target, "format": format, "max_entries": int64(50), "max_total_bytes": int64(1 << 20)})
+			if err != nil && !errs.IsKind(err, errs.KindDenied) {
+				t.Fatalf("%s: %v", format, err)
+			}
+			if env != nil && !env.Success && env.Error.Kind != errs.KindTool && env.Error.Kind != errs.KindLimit {
+				t.Fatalf("%s: %v", format, env.Error)
+			}
+			ents, _ := os.ReadDir(base)
+			if len(ents) != 1 {
+				t.Fatalf("%s: wrote beside the root: %v", format, ents)
+			}
+			ents, _ = os.ReadDir(root)
+			for _, e := range ents {
+				if e.Name() != "in.bin" && e.Name() != "t" {
+					t.Fatalf("%s: wrote %s outside the target", format, e.Name())
+				}
+			}
+		}
+	})
+}
