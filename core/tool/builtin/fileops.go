@@ -132,6 +132,14 @@ func fileOps(_ context.Context, c *tool.Call) (value.Value, error) {
 				return nil, errs.New(errs.KindDenied, "%s: will not delete an allowed root folder", name)
 			}
 		}
+		// a symlink (to somewhere allowed) is deleted itself, not its target
+		if b := filepath.Base(p); b != "." && b != ".." && b != string(filepath.Separator) {
+			if dir, err := c.Policy.CheckPath(filepath.Dir(p)); err == nil {
+				if st, err := os.Lstat(filepath.Join(dir, b)); err == nil && st.Mode()&fs.ModeSymlink != 0 {
+					real = filepath.Join(dir, b)
+				}
+			}
+		}
 		st, err := os.Lstat(real)
 		if err != nil {
 			return nil, fail(name, "delete %s: %v", p, errors.Unwrap(err))

@@ -125,6 +125,16 @@ func TestFileOperations(t *testing.T) {
 	if _, err := os.Lstat(filepath.Join(root, "wl2", "s")); err == nil {
 		t.Fatal("symlink copied")
 	}
+	// deleting a link inside the root removes the link, not its target
+	os.WriteFile(filepath.Join(root, "keep.txt"), []byte("keep"), 0o644)
+	os.Symlink(filepath.Join(root, "keep.txt"), filepath.Join(root, "keep-link"))
+	op(value.Map{"operation": "delete", "path": filepath.Join(root, "keep-link")})
+	if _, err := os.Lstat(filepath.Join(root, "keep-link")); err == nil {
+		t.Fatal("link still there")
+	}
+	if b, _ := os.ReadFile(filepath.Join(root, "keep.txt")); string(b) != "keep" {
+		t.Fatal("link target deleted")
+	}
 	// size cap
 	p := tool.DefaultPolicy()
 	p.FileRoots, p.MaxOutputBytes = []string{root}, 100
