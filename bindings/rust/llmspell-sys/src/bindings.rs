@@ -274,6 +274,24 @@ extern "C" {
         session_id: *const ::core::ffi::c_char,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
+    #[doc = " llmspell_session_history returns a session's recorded calls as a JSON\n array, oldest first: [{\"kind\":\"tool\",\"name\",\"input\",\"output\",\"success\",\n \"error\",\"at\"}]. Calls are recorded while the session is the engine's\n current session (Session.set_current in scripts).\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_history(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_session_replay runs a session's recorded calls again, in order,\n and compares the results: {\"session_id\",\"steps\":[{\"index\",\"kind\",\"name\",\n \"success\",\"same_output\",\"error\"?}],\"replayed\",\"matched\"}. Replayed calls\n are not recorded again.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   options_json, options_len (in, optional) {\"start_from\":0,\"end_at\":n}\n     (inclusive indexes; NULL/0 for all);\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT\n   (nothing recorded, or a bad range); LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_session_replay(
+        engine: *mut llmspell_engine,
+        session_id: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
     #[doc = " llmspell_artifact_store stores content in one call.\n Params: engine (in) a live engine; session_id (in) must not be NULL;\n   options_json, options_len (in) as above; must not be NULL;\n   data, data_len (in) the content; data may be NULL when data_len is 0;\n   record_out (out, optional) receives the record JSON; may be NULL;\n   record_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND\n   (no session); LLMSPELL_ERR_CONFLICT (archived session);\n   LLMSPELL_ERR_LIMIT (session artifact count or byte limit);\n   LLMSPELL_ERR_STORAGE; LLMSPELL_ERR_CLOSED.\n Ownership: *record_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
     pub fn llmspell_artifact_store(
         engine: *mut llmspell_engine,
@@ -463,7 +481,7 @@ extern "C" {
         event_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
-    #[doc = " llmspell_event_subscribe_callback subscribes to a pattern with a\n callback. Callbacks of every subscription of an engine are called by one\n dispatcher thread per engine, through a bounded queue, one at a time, in\n publish order per subscription. A slow callback holds up the dispatcher:\n the subscriptions' buffers and policies absorb it; the publisher is never\n blocked by it (beyond a \"block\" policy's timeout).\n Params: engine (in) a live engine; pattern (in) must not be NULL;\n   options_json, options_len (in, optional) as above;\n   fn (in) the callback; must not be NULL;\n   user_data (in, optional) passed to every call of fn;\n   user_data_free (in, optional) called once with user_data when the\n     subscription is freed (after the last callback);\n   out (out) receives the subscription; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n   On failure user_data_free is not called: user_data stays the caller's.\n Ownership: *out is owned by the caller; free with\n   llmspell_subscription_free, which guarantees no callback runs after it\n   returns (when called from inside the subscription's own callback it\n   returns at once and the callback in progress is the last).\n Thread-safety: safe from any thread; fn runs on the dispatcher thread and\n   must not block for long."]
+    #[doc = " llmspell_event_subscribe_callback subscribes to a pattern with a\n callback. Callbacks of every subscription of an engine are called by one\n dispatcher thread per engine (one OS thread), through a bounded queue, one at a time, in\n publish order per subscription. A slow callback holds up the dispatcher:\n the subscriptions' buffers and policies absorb it; the publisher is never\n blocked by it (beyond a \"block\" policy's timeout).\n Params: engine (in) a live engine; pattern (in) must not be NULL;\n   options_json, options_len (in, optional) as above;\n   fn (in) the callback; must not be NULL;\n   user_data (in, optional) passed to every call of fn;\n   user_data_free (in, optional) called once with user_data when the\n     subscription is freed (after the last callback);\n   out (out) receives the subscription; must not be NULL;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n   On failure user_data_free is not called: user_data stays the caller's.\n Ownership: *out is owned by the caller; free with\n   llmspell_subscription_free, which guarantees no callback runs after it\n   returns (when called from inside the subscription's own callback it\n   returns at once and the callback in progress is the last).\n Thread-safety: safe from any thread; fn runs on the dispatcher thread and\n   must not block for long."]
     pub fn llmspell_event_subscribe_callback(
         engine: *mut llmspell_engine,
         pattern: *const ::core::ffi::c_char,
@@ -477,6 +495,12 @@ extern "C" {
     ) -> llmspell_status;
     #[doc = " llmspell_subscription_free unsubscribes and frees a subscription (pull or\n callback). For a callback subscription, no callback runs after it returns\n and user_data_free has been called.\n Params: sub (in) may be NULL.\n Returns: nothing. NULL, a stale handle or a second free is ignored.\n Ownership: sub is invalid afterwards.\n Thread-safety: safe from any thread."]
     pub fn llmspell_subscription_free(sub: *mut llmspell_subscription);
+    #[doc = " llmspell_subscription_id gives a subscription's id, the \"id\" of its entry\n in llmspell_event_stats.\n Params: sub (in) a subscription; id_out (out) must not be NULL;\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED (freed);\n   LLMSPELL_ERR_INVALID_ARGUMENT.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_subscription_id(
+        sub: *mut llmspell_subscription,
+        id_out: *mut u64,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
     #[doc = " llmspell_event_stats returns the bus statistics as JSON:\n {\"published\":n,\"subscriptions\":[{\"id\",\"pattern\",\"policy\",\"handler\",\n  \"queued\",\"capacity\",\"delivered\",\"dropped\",\"rejected\"}]}.\n Params: engine (in) a live engine; json_out (out) must not be NULL;\n   json_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
     pub fn llmspell_event_stats(
         engine: *mut llmspell_engine,
