@@ -121,9 +121,12 @@ func (p *Policy) CheckPath(path string) (string, error) {
 	return "", errs.New(errs.KindDenied, "path %s is outside the allowed folders", path).With("path", path)
 }
 
-// CheckExecutable denies an executable that is not on the allow-list.
+// CheckExecutable denies an executable that is not on the allow-list. A
+// bare name ("echo", looked up on PATH) must be listed; a path
+// ("/usr/bin/echo") must be listed exactly, so a file of an allowed name
+// elsewhere ("/tmp/x/echo") is denied.
 func (p *Policy) CheckExecutable(name string) error {
-	if slices.Contains(p.Executables, name) || slices.Contains(p.Executables, filepath.Base(name)) {
+	if slices.Contains(p.Executables, name) && (!strings.ContainsRune(name, filepath.Separator) || filepath.IsAbs(name)) {
 		return nil
 	}
 	return errs.New(errs.KindDenied, "executable %q is not allowed (tools.executables)", name)

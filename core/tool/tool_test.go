@@ -182,4 +182,10 @@ func TestNetworkPolicy(t *testing.T) {
 	if err := p.CheckExecutable("sh"); !errs.IsKind(err, errs.KindDenied) {
 		t.Fatal("executable allowed")
 	}
+	p.Executables = []string{"echo", "/usr/bin/env"}
+	for name, ok := range map[string]bool{"echo": true, "/usr/bin/env": true, "/tmp/x/echo": false, "./echo": false, "env": false, "bin/echo": false} {
+		if err := p.CheckExecutable(name); (err == nil) != ok {
+			t.Errorf("CheckExecutable(%q) = %v, want allowed %v", name, err, ok)
+		}
+	}
 }
