@@ -20,6 +20,8 @@ from .sessions import Sessions
 from .artifacts import Artifact, ArtifactReader, Artifacts, ArtifactWriter
 from .backups import Backups
 from .events import Events, Subscription
+from .hooks import Hook, Hooks
+from .tools import Tool, Tools
 from .errors import (
     STATUS_CODES,
     CancelledError,
@@ -54,6 +56,10 @@ __all__ = [
     "Backups",
     "Events",
     "Subscription",
+    "Hooks",
+    "Hook",
+    "Tools",
+    "Tool",
     "version",
     "version_number",
     "abi_version",

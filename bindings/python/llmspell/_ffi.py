@@ -611,6 +611,101 @@ llmspell_event_stats = _fn(
 )
 
 
+llmspell_subscription_id = _fn(
+    "llmspell_subscription_id",
+    [SubscriptionP, POINTER(c_uint64), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_event_query = _fn(
+    "llmspell_event_query",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # query_json, query_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # json_out, json_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+
+# --- hooks ----------------------------------------------------------------
+
+#: ``llmspell_hook_fn``: (user_data, context_json, context_len, reply). As
+#: for EVENT_FN, the pointers are ``c_void_p`` (plain ints in the callback).
+HOOK_FN = ctypes.CFUNCTYPE(None, c_void_p, c_void_p, c_size_t, c_void_p)
+#: ``llmspell_tool_fn``: (user_data, params_json, params_len, reply).
+TOOL_FN = ctypes.CFUNCTYPE(None, c_void_p, c_void_p, c_size_t, c_void_p)
+
+llmspell_hook_register = _fn(
+    "llmspell_hook_register",
+    [
+        EngineP,
+        c_char_p,  # point
+        c_int32,  # priority
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        HOOK_FN,  # fn
+        c_void_p,  # user_data
+        FREE_FN,  # user_data_free (optional)
+        POINTER(c_uint64),  # id_out
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+# Called from inside a hook; no errcheck: the trampoline must never raise.
+llmspell_hook_reply_set = _fn("llmspell_hook_reply_set", [c_void_p, c_char_p, c_size_t], status_t)
+llmspell_hook_unregister = _fn(
+    "llmspell_hook_unregister", [EngineP, c_uint64, POINTER(ErrorP)], status_t, _check
+)
+llmspell_hook_list = _fn(
+    "llmspell_hook_list",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],  # point (optional)
+    status_t,
+    _check,
+)
+
+# --- tools ----------------------------------------------------------------
+
+llmspell_tool_invoke = _fn(
+    "llmspell_tool_invoke",
+    [
+        EngineP,
+        c_char_p,  # name
+        c_char_p, c_size_t,  # params_json, params_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # envelope_out, envelope_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_tool_list = _fn(
+    "llmspell_tool_list",
+    [EngineP, c_char_p, c_size_t, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_tool_register = _fn(
+    "llmspell_tool_register",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # spec_json, spec_len
+        TOOL_FN,  # fn
+        c_void_p,  # user_data
+        FREE_FN,  # user_data_free (optional)
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+# Called from inside a tool; no errcheck (see llmspell_hook_reply_set).
+llmspell_tool_reply_set = _fn("llmspell_tool_reply_set", [c_void_p, c_char_p, c_size_t], status_t)
+llmspell_tool_reply_error = _fn("llmspell_tool_reply_error", [c_void_p, c_char_p], status_t)
+llmspell_tool_unregister = _fn(
+    "llmspell_tool_unregister", [EngineP, c_char_p, POINTER(ErrorP)], status_t, _check
+)
+
+
 def take_bytes(buf: Any, length: c_size_t) -> Optional[bytes]:
     """Copy an owned ``void *`` buffer of ``length`` bytes, then ``llmspell_free`` it.
 
@@ -641,6 +736,8 @@ __all__ = [
     "SubscriptionP",
     "EVENT_FN",
     "FREE_FN",
+    "HOOK_FN",
+    "TOOL_FN",
     "byref",
     "error_from",
     "status_name",

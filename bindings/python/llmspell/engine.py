@@ -25,8 +25,10 @@ from .errors import ClosedError, InvalidArgumentError, LlmspellError
 from .artifacts import Artifacts
 from .backups import Backups
 from .events import Events, Subscription
+from .hooks import Hook, Hooks
 from .sessions import Sessions
 from .state import State
+from .tools import Tool, Tools
 
 __all__ = ["Engine", "RunToken", "RunResult", "version", "version_number", "abi_version"]
 
@@ -210,6 +212,10 @@ class Engine:
         self._lock = threading.Lock()
         # Subscriptions made through engine.events, closed by close().
         self._subscriptions: "weakref.WeakSet[Subscription]" = weakref.WeakSet()
+        # Hooks and tools registered through engine.hooks / engine.tools,
+        # unregistered by close() (their module tables hold them strongly).
+        self._hooks: "weakref.WeakSet[Hook]" = weakref.WeakSet()
+        self._tools: "weakref.WeakSet[Tool]" = weakref.WeakSet()
         if config is None:
             raw: Optional[bytes] = None
         elif isinstance(config, dict):
@@ -240,16 +246,27 @@ class Engine:
 
         Every event subscription made through :attr:`events` that is still
         open is closed first (a push subscription would otherwise keep the
-        engine, and its data folder, open for good). Run tokens and artifact
-        streams go on working.
+        engine, and its data folder, open for good), and every hook and tool
+        registered through :attr:`hooks` and :attr:`tools` is unregistered.
+        Run tokens and artifact streams go on working.
 
-        Wraps ``llmspell_subscription_free`` and ``llmspell_engine_free``.
+        Wraps ``llmspell_subscription_free``, ``llmspell_hook_unregister``,
+        ``llmspell_tool_unregister`` and ``llmspell_engine_free``.
         """
         with self._lock:
             h, self._handle = self._handle, None
             subs = list(getattr(self, "_subscriptions", ()))
+            hooks = list(getattr(self, "_hooks", ()))
+            tools = list(getattr(self, "_tools", ()))
         for sub in subs:
             sub.close()
+        # Through the handle still held: no hook or tool of this binding is
+        # called once the engine is closed, even if a run token keeps the
+        # library's engine alive.
+        for hook in hooks:
+            hook._detach(h)
+        for tool in tools:
+            tool._detach(h)
         if h is not None:
             _ffi.llmspell_engine_free(h)
 
@@ -346,6 +363,35 @@ class Engine:
             An :class:`~llmspell.Events` bound to this engine.
         """
         return Events(self)
+
+    @property
+    def hooks(self) -> Hooks:
+        """The engine's hooks, as a :class:`~llmspell.Hooks`.
+
+        Wraps ``llmspell_hook_register``, ``llmspell_hook_reply_set``,
+        ``llmspell_hook_unregister`` and ``llmspell_hook_list``. It is the
+        registry spells use through their ``Hook`` global. Closing the
+        engine unregisters the hooks registered through it.
+
+        Returns:
+            A :class:`~llmspell.Hooks` bound to this engine.
+        """
+        return Hooks(self)
+
+    @property
+    def tools(self) -> Tools:
+        """The engine's tool registry, as a :class:`~llmspell.Tools`.
+
+        Wraps ``llmspell_tool_invoke``, ``llmspell_tool_list``,
+        ``llmspell_tool_register``, ``llmspell_tool_reply_set``,
+        ``llmspell_tool_reply_error`` and ``llmspell_tool_unregister``. It is
+        the registry spells use through their ``Tool`` global. Closing the
+        engine unregisters the tools registered through it.
+
+        Returns:
+            A :class:`~llmspell.Tools` bound to this engine.
+        """
+        return Tools(self)
 
     def ping(self) -> None:
         """Check that the engine is live and not poisoned; does nothing else.

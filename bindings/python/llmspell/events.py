@@ -61,8 +61,9 @@ import math
 import sys
 import threading
 import time
-from ctypes import addressof, c_char, c_size_t, c_void_p, string_at
-from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, Optional
+from datetime import datetime, timezone
+from ctypes import addressof, c_char, c_size_t, c_uint64, c_void_p, string_at
+from typing import TYPE_CHECKING, Any, Callable, Dict, Iterable, Iterator, List, Optional, Union
 
 from . import _ffi
 from .errors import ClosedError, InvalidArgumentError
@@ -200,11 +201,31 @@ class Subscription:
         # close() was called on a push subscription whose creation had not
         # returned yet (from its own first callback): subscribe() frees it.
         self._close_requested = False
+        self._id: Optional[int] = None
 
     @property
     def pattern(self) -> str:
         """The pattern this subscription matches."""
         return self._pattern
+
+    @property
+    def id(self) -> int:
+        """The subscription's id: the ``"id"`` of its entry in
+        :meth:`Events.stats`.
+
+        Wraps ``llmspell_subscription_id``.
+
+        Raises:
+            ClosedError: the subscription was closed.
+        """
+        if self._id is None:
+            out = c_uint64()
+            err = _ffi.ErrorP()
+            _ffi.llmspell_subscription_id(self._live(), _ffi.byref(out), _ffi.byref(err))
+            self._id = int(out.value)
+        elif self._handle is None:
+            raise ClosedError("closed: subscription is closed")
+        return self._id
 
     @property
     def is_push(self) -> bool:
@@ -527,3 +548,68 @@ class Events:
             text = _ffi.take_string(out, n)
         stats: Dict[str, Any] = json.loads(text or "{}")
         return stats
+
+    def query(
+        self,
+        pattern: Optional[str] = None,
+        correlation_id: Optional[str] = None,
+        since: Union[str, datetime, None] = None,
+        until: Union[str, datetime, None] = None,
+        limit: Optional[int] = None,
+    ) -> List[Dict[str, Any]]:
+        """Return persisted events, oldest first.
+
+        Wraps ``llmspell_event_query``. Persistence must be on in the
+        engine's config (``{"events": {"persist": True}}``;
+        ``events.persist_patterns`` picks which types are kept). Every event
+        published before the call is included.
+
+        Args:
+            pattern: only the types matching this pattern.
+            correlation_id: only this correlation (alone: its timeline).
+            since: only the events at or after this time: an RFC 3339
+                string or a ``datetime`` (a naive one is taken as UTC).
+            until: only the events up to this time, likewise.
+            limit: at most this many events.
+
+        Returns:
+            A list of event dicts.
+
+        Raises:
+            InvalidArgumentError: a bad query, or persistence is off.
+            ClosedError: the engine was closed.
+            TypeError: an argument has the wrong type.
+        """
+        q: Dict[str, Any] = {}
+        for key, value in (("pattern", pattern), ("correlation_id", correlation_id)):
+            if value is not None:
+                if not isinstance(value, str):
+                    raise TypeError(f"{key} must be str or None, not {type(value).__name__}")
+                q[key] = value
+        for key, when in (("since", since), ("until", until)):
+            if when is None:
+                continue
+            if isinstance(when, datetime):
+                if when.tzinfo is None:
+                    when = when.replace(tzinfo=timezone.utc)
+                q[key] = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+            elif isinstance(when, str):
+                q[key] = when
+            else:
+                raise TypeError(f"{key} must be a str, a datetime or None, not {type(when).__name__}")
+        _opt_int(q, "limit", limit)
+        raw = _json(q, "query") if q else None
+        out = _ffi.BufP()
+        n = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_event_query(
+                self._engine._live(),
+                raw, len(raw) if raw is not None else 0,
+                _ffi.byref(out), _ffi.byref(n),
+                _ffi.byref(err),
+            )
+        finally:
+            text = _ffi.take_string(out, n)
+        events: List[Dict[str, Any]] = json.loads(text or "[]")
+        return events
