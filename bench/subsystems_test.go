@@ -272,6 +272,7 @@ func BenchmarkTools(b *testing.B) {
 		{"sha256_1MB", "hash_calculator", value.Map{"input": mb}},
 		{"blake3_1MB", "hash_calculator", value.Map{"input": mb, "algorithm": "blake3"}},
 		{"calculator", "calculator", value.Map{"input": "sqrt(2) * (3 + 4) ^ 2 / max(1, 2, 3)"}},
+		{"json_processor_1MB", "json_processor", value.Map{"operation": "query", "input": jsonDoc(1 << 20), "query": "[.items[] | select(.n % 2 == 0) | .name] | length"}},
 	} {
 		b.Run("invoke/"+c.name, func(b *testing.B) {
 			b.ReportAllocs()
@@ -283,4 +284,18 @@ func BenchmarkTools(b *testing.B) {
 			}
 		})
 	}
+}
+
+// jsonDoc builds a JSON document of about size bytes: {"items": [...]}.
+func jsonDoc(size int) string {
+	var b bytes.Buffer
+	b.WriteString(`{"items":[`)
+	for i := 0; b.Len() < size; i++ {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		fmt.Fprintf(&b, `{"n":%d,"name":"item-%d","tags":["a","b"],"ok":true}`, i, i)
+	}
+	b.WriteString("]}")
+	return b.String()
 }

@@ -186,6 +186,7 @@ func (r *report) table() []row {
 	goRow("hash_calculator SHA-256 of 1 MB", "BenchmarkTools/invoke/sha256_1MB", 0, "", "")
 	goRow("hash_calculator BLAKE3 of 1 MB", "BenchmarkTools/invoke/blake3_1MB", 0, "", "")
 	goRow("calculator", "BenchmarkTools/invoke/calculator", 2e6, "< 2 ms", "")
+	goRow("json_processor, jq filter over a 1 MB document", "BenchmarkTools/invoke/json_processor_1MB", 0, "", "")
 	goRow("Tool.invoke from Lua (base64 of a word), per call", "BenchmarkScriptSubsystems/lua/Tool.invoke", 2e6, "< 2 ms", "")
 	goRow("Tool.invoke from JS (base64 of a word), per call", "BenchmarkScriptSubsystems/js/Tool.invoke", 2e6, "< 2 ms", "")
 
