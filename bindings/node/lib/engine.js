@@ -1,7 +1,7 @@
 'use strict';
 
 const native = require('./native');
-const { kHandle, kState, kSessions, kArtifacts, kBackups, kEvents } = require('./symbols');
+const { kHandle, kState, kSessions, kArtifacts, kBackups, kEvents, kHooks, kTools } = require('./symbols');
 const { configJson } = require('./options');
 
 /**
@@ -109,6 +109,37 @@ class Engine {
       Object.defineProperty(this, kEvents, { value: e });
     }
     return e;
+  }
+
+  /**
+   * hooks are the engine's hooks (a Hooks: register, list). A Hook stays
+   * registered until its unregister() or until the engine closes. See
+   * Hooks for the thread a JS hook is called on.
+   * @type {Hooks}
+   */
+  get hooks() {
+    let h = this[kHooks];
+    if (h === undefined) {
+      const { Hooks } = require('./hooks');
+      h = new Hooks(this);
+      Object.defineProperty(this, kHooks, { value: h });
+    }
+    return h;
+  }
+
+  /**
+   * tools are the engine's tools (a Tools: invoke, invokeAsync, list,
+   * register), the registry spells use through their Tool global.
+   * @type {Tools}
+   */
+  get tools() {
+    let t = this[kTools];
+    if (t === undefined) {
+      const { Tools } = require('./tools');
+      t = new Tools(this);
+      Object.defineProperty(this, kTools, { value: t });
+    }
+    return t;
   }
 }
 

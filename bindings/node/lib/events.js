@@ -42,6 +42,7 @@ class Events {
 Events.prototype.publish = require('./methods/event-publish');
 Events.prototype.subscribe = require('./methods/event-subscribe');
 Events.prototype.stats = require('./methods/event-stats');
+Events.prototype.query = require('./methods/event-query');
 
 /**
  * Subscription is a pull subscription (llmspell_subscription_new), from
@@ -62,6 +63,18 @@ class Subscription {
   /** pattern is the pattern this subscription matches. */
   get pattern() {
     return this[kPattern];
+  }
+
+  /**
+   * id is the subscription's id, the "id" of its entry in
+   * engine.events.stats() (llmspell_subscription_id). Throws LlmspellError
+   * "closed" once closed.
+   * @type {number}
+   */
+  get id() {
+    const h = this[kHandle];
+    if (h === null) throw require('./errors').closedError('subscription');
+    return require('./native').subscriptionId(h);
   }
 
   /** closed is true once close() was called (or the engine was closed). */
@@ -116,6 +129,18 @@ class PushSubscription {
   /** pattern is the pattern this subscription matches. */
   get pattern() {
     return this[kPattern];
+  }
+
+  /**
+   * id is the subscription's id, the "id" of its entry in
+   * engine.events.stats() (llmspell_subscription_id). Throws LlmspellError
+   * "closed" once closed.
+   * @type {number}
+   */
+  get id() {
+    const h = this[kHandle];
+    if (h === null) throw require('./errors').closedError('subscription');
+    return require('./native').subscriptionId(h);
   }
 
   /** closed is true once close() was called (or the engine was closed). */

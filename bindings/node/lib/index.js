@@ -11,6 +11,8 @@ const Backups = require('./backups');
 const { Events, Subscription, PushSubscription } = require('./events');
 const { ArtifactWriteStream, ArtifactReadStream } = require('./artifact-streams');
 const { LlmspellError } = require('./errors');
+const { Hooks, Hook } = require('./hooks');
+const { Tools, Tool } = require('./tools');
 
 /** version returns the loaded library's version, e.g. "0.1.0" (llmspell_version). */
 function version() {
@@ -32,6 +34,10 @@ module.exports = {
   Events,
   Subscription,
   PushSubscription,
+  Hooks,
+  Hook,
+  Tools,
+  Tool,
   ArtifactWriteStream,
   ArtifactReadStream,
   LlmspellError,

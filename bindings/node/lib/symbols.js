@@ -20,4 +20,8 @@ const kBackups = Symbol('llmspell.backups');
 const kEvents = Symbol('llmspell.events');
 const kSubscriptions = Symbol('llmspell.subscriptions');
 
-module.exports = { kHandle, kEngine, kState, kSessions, kArtifacts, kBackups, kEvents, kSubscriptions };
+// kHooks and kTools cache an Engine's Hooks and Tools objects.
+const kHooks = Symbol('llmspell.hooks');
+const kTools = Symbol('llmspell.tools');
+
+module.exports = { kHandle, kEngine, kState, kSessions, kArtifacts, kBackups, kEvents, kSubscriptions, kHooks, kTools };

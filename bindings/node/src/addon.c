@@ -109,7 +109,19 @@
   X(subscription_next)                                                         \
   X(event_subscribe_callback)                                                  \
   X(subscription_free)                                                         \
-  X(event_stats)
+  X(event_stats)                                                               \
+  X(event_query)                                                               \
+  X(subscription_id)                                                           \
+  X(hook_register)                                                             \
+  X(hook_reply_set)                                                            \
+  X(hook_unregister)                                                           \
+  X(hook_list)                                                                 \
+  X(tool_invoke)                                                               \
+  X(tool_list)                                                                 \
+  X(tool_register)                                                             \
+  X(tool_reply_set)                                                            \
+  X(tool_reply_error)                                                          \
+  X(tool_unregister)
 
 static struct {
 #define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
@@ -609,6 +621,7 @@ enum {
   OP_BACKUP_RESTORE,    /* llmspell_backup_restore(arg) -> report JSON */
   OP_BACKUP_CLEANUP,    /* llmspell_backup_cleanup(opts) -> report JSON */
   OP_NEXT,              /* llmspell_subscription_next(sub, timeout_ms) -> JSON or null */
+  OP_TOOL_INVOKE,       /* llmspell_tool_invoke(arg, opts) -> envelope JSON */
 };
 
 typedef struct job {
@@ -713,6 +726,10 @@ static void job_run(job *j) {
     break;
   case OP_NEXT:
     j->status = L.subscription_next(j->sub, j->timeout_ms, &j->result, &j->result_len, &err);
+    break;
+  case OP_TOOL_INVOKE:
+    j->status = L.tool_invoke(j->engine, j->arg, j->opts, j->opts_len, &j->result,
+                              &j->result_len, &err);
     break;
   }
   if (j->status != LLMSPELL_OK) {
@@ -2292,6 +2309,542 @@ static napi_value js_push_dropped(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Hooks and tools written in JS                                            */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * The library calls a hook (llmspell_hook_fn) or a C tool (llmspell_tool_fn)
+ * synchronously on whatever thread hit the hook point or invoked the tool,
+ * and the answer must be given (llmspell_hook_reply_set, ...) on that
+ * thread before the callback returns. The JS function, though, can only run
+ * on the thread of its environment. So js_cb_call:
+ *
+ * - on the environment's own thread (engine.state.set, runSync, tools.invoke
+ *   called from JS: the thread is inside a native call made from JS, so the
+ *   env is usable) calls the JS function directly, in a handle scope;
+ * - on any other thread (a pool thread running an async run, a library
+ *   thread) queues a request on a thread-safe function and waits on a
+ *   condition variable, for at most JS_CB_TIMEOUT_MS, for the JS thread to
+ *   answer. No answer in time (the event loop is busy, or blocked in a
+ *   synchronous call that itself waits for this thread) gives no reply: a
+ *   hook "continue", a tool the error "timed out waiting for the JS thread".
+ *
+ * The JS function (built in lib/hooks.js / lib/tools.js) takes the JSON text
+ * and returns a string: "C" (no answer), "R<json>" (a result) or
+ * "E<message>" (a tool failure). It catches everything the user's function
+ * throws.
+ *
+ * Lifetime: a js_cb is shared by the library (its user_data, let go in
+ * js_cb_user_free) and the tsfn (let go in its finalizer, on the JS thread,
+ * which also deletes the function's reference). Unregistering (or the
+ * engine closing) abandons the requests still waiting, so their threads
+ * return at once and the library's unregister, which waits for calls in
+ * progress, cannot wait on the JS thread that is calling it.
+ */
+#define JS_CB_TIMEOUT_MS 5000
+
+typedef struct js_req {
+  struct js_req *next;
+  pthread_cond_t cv;
+  size_t in_len;
+  char *out;   /* malloc'd answer ("C..", "R..", "E..") */
+  int done;    /* answered (or abandoned) */
+  int waiting; /* the calling thread still waits; else the JS side frees it */
+  struct js_cb *cb;
+  char in[]; /* a copy: the caller's text is gone if it stops waiting */
+} js_req;
+
+typedef struct js_cb {
+  napi_env env;
+  pthread_t thread; /* the environment's thread */
+  napi_ref fn;
+  napi_threadsafe_function tsfn;
+  int tsfn_released, tsfn_dead, closing;
+  int refs;
+  js_req *pending; /* requests queued or in progress, under cb_mu */
+} js_cb;
+
+static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void js_cb_unref_locked(js_cb *cb) {
+  if (--cb->refs == 0) free(cb);
+}
+
+static void js_req_unlink_locked(js_req *r) {
+  js_cb *cb = r->cb;
+  for (js_req **pp = &cb->pending; *pp != NULL; pp = &(*pp)->next) {
+    if (*pp == r) {
+      *pp = r->next;
+      break;
+    }
+  }
+  r->next = NULL;
+}
+
+/* js_cb_invoke calls the JS function with text on the JS thread and returns
+ * its answer as a malloc'd string, or NULL (no answer). */
+static char *js_cb_invoke(napi_env env, js_cb *cb, const char *text, size_t len) {
+  napi_handle_scope scope;
+  napi_value fn, arg, undefined, result;
+  char *out = NULL;
+  size_t n = 0;
+  if (napi_open_handle_scope(env, &scope) != napi_ok) return NULL;
+  if (cb->fn != NULL && napi_get_reference_value(env, cb->fn, &fn) == napi_ok && fn != NULL &&
+      napi_get_undefined(env, &undefined) == napi_ok &&
+      napi_create_string_utf8(env, text, len, &arg) == napi_ok) {
+    napi_status st = napi_call_function(env, undefined, fn, 1, &arg, &result);
+    if (st == napi_ok) {
+      if (napi_get_value_string_utf8(env, result, NULL, 0, &n) == napi_ok) {
+        out = malloc(n + 1);
+        if (out != NULL && napi_get_value_string_utf8(env, result, out, n + 1, &n) != napi_ok) {
+          free(out);
+          out = NULL;
+        }
+      }
+    } else {
+      bool pending = false;
+      napi_value exc;
+      if (napi_is_exception_pending(env, &pending) == napi_ok && pending)
+        napi_get_and_clear_last_exception(env, &exc);
+    }
+  }
+  napi_close_handle_scope(env, scope);
+  return out;
+}
+
+/* js_cb_call_js is the tsfn's call_js: answers one request on the JS
+ * thread. env is NULL at teardown. */
+static void js_cb_call_js(napi_env env, napi_value js_cb_v, void *context, void *data) {
+  js_cb *cb = context;
+  js_req *r = data;
+  char *out = NULL;
+  (void)js_cb_v;
+  pthread_mutex_lock(&cb_mu);
+  int skip = r->done;
+  pthread_mutex_unlock(&cb_mu);
+  if (!skip && env != NULL) out = js_cb_invoke(env, cb, r->in, r->in_len);
+  pthread_mutex_lock(&cb_mu);
+  if (r->waiting) {
+    if (!r->done) {
+      r->out = out;
+      out = NULL;
+      r->done = 1;
+    }
+    pthread_cond_signal(&r->cv);
+    pthread_mutex_unlock(&cb_mu);
+  } else {
+    /* the calling thread gave up: the request is ours */
+    pthread_mutex_unlock(&cb_mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+  }
+  free(out);
+}
+
+/* js_cb_call gets the JS function's answer for text, on any thread; sets
+ * *timed_out when the JS thread did not answer in time. */
+static char *js_cb_call(js_cb *cb, const char *text, size_t len, int *timed_out) {
+  *timed_out = 0;
+  if (pthread_equal(pthread_self(), cb->thread)) {
+    if (cb->tsfn_dead) return NULL;
+    return js_cb_invoke(cb->env, cb, text, len);
+  }
+  js_req *r = calloc(1, sizeof *r + len + 1);
+  if (r == NULL) return NULL;
+  pthread_cond_init(&r->cv, NULL);
+  memcpy(r->in, text, len);
+  r->in[len] = '\0';
+  r->in_len = len;
+  r->waiting = 1;
+  r->cb = cb;
+  pthread_mutex_lock(&cb_mu);
+  if (cb->closing || cb->tsfn_dead || cb->tsfn_released) {
+    pthread_mutex_unlock(&cb_mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+    return NULL;
+  }
+  r->next = cb->pending;
+  cb->pending = r;
+  /* Under cb_mu: the tsfn cannot be released meanwhile. */
+  napi_status st = napi_call_threadsafe_function(cb->tsfn, r, napi_tsfn_nonblocking);
+  if (st != napi_ok) {
+    js_req_unlink_locked(r);
+    pthread_mutex_unlock(&cb_mu);
+    pthread_cond_destroy(&r->cv);
+    free(r);
+    return NULL;
+  }
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  ts.tv_sec += JS_CB_TIMEOUT_MS / 1000;
+  ts.tv_nsec += (long)(JS_CB_TIMEOUT_MS % 1000) * 1000000L;
+  if (ts.tv_nsec >= 1000000000L) {
+    ts.tv_sec++;
+    ts.tv_nsec -= 1000000000L;
+  }
+  while (!r->done) {
+    if (pthread_cond_timedwait(&r->cv, &cb_mu, &ts) == ETIMEDOUT && !r->done) {
+      *timed_out = 1;
+      r->done = 1;
+      break;
+    }
+  }
+  char *out = r->out;
+  r->out = NULL;
+  js_req_unlink_locked(r);
+  /* The request is still queued on the tsfn: call_js frees it. */
+  r->waiting = 0;
+  pthread_mutex_unlock(&cb_mu);
+  return out;
+}
+
+/* js_cb_close abandons the waiting requests (their threads return with no
+ * answer) and stops new ones. */
+static void js_cb_close_locked(js_cb *cb) {
+  cb->closing = 1;
+  for (js_req *r = cb->pending; r != NULL; r = r->next) {
+    if (!r->done) {
+      r->done = 1;
+      pthread_cond_signal(&r->cv);
+    }
+  }
+}
+
+/* js_cb_user_free is the llmspell_free_fn: the library lets go of cb (any
+ * thread). */
+static void js_cb_user_free(void *user_data) {
+  js_cb *cb = user_data;
+  pthread_mutex_lock(&cb_mu);
+  js_cb_close_locked(cb);
+  if (!cb->tsfn_released && !cb->tsfn_dead) {
+    cb->tsfn_released = 1;
+    napi_release_threadsafe_function(cb->tsfn, napi_tsfn_release);
+  }
+  js_cb_unref_locked(cb);
+  pthread_mutex_unlock(&cb_mu);
+}
+
+static void js_cb_tsfn_finalize(napi_env env, void *data, void *hint) {
+  js_cb *cb = data;
+  (void)hint;
+  if (env != NULL && cb->fn != NULL) napi_delete_reference(env, cb->fn);
+  pthread_mutex_lock(&cb_mu);
+  cb->fn = NULL;
+  cb->tsfn_dead = 1;
+  js_cb_close_locked(cb);
+  js_cb_unref_locked(cb);
+  pthread_mutex_unlock(&cb_mu);
+}
+
+/* js_cb_new wraps fn. Returns NULL with an exception pending. refs is 1
+ * (the tsfn's); the caller adds the library's once registered. */
+static js_cb *js_cb_new(napi_env env, napi_value fn, const char *resource) {
+  napi_value name;
+  napi_valuetype t;
+  if (napi_typeof(env, fn, &t) != napi_ok) return NULL;
+  if (t != napi_function) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "fn must be a function");
+    return NULL;
+  }
+  js_cb *cb = calloc(1, sizeof *cb);
+  if (cb == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  cb->env = env;
+  cb->thread = pthread_self();
+  if (napi_create_reference(env, fn, 1, &cb->fn) != napi_ok) {
+    free(cb);
+    return NULL;
+  }
+  if (napi_create_string_utf8(env, resource, NAPI_AUTO_LENGTH, &name) != napi_ok ||
+      napi_create_threadsafe_function(env, NULL, NULL, name, 0, 1, cb, js_cb_tsfn_finalize, cb,
+                                      js_cb_call_js, &cb->tsfn) != napi_ok) {
+    napi_delete_reference(env, cb->fn);
+    free(cb);
+    return NULL;
+  }
+  /* A registered hook or tool does not keep the process alive. */
+  napi_unref_threadsafe_function(env, cb->tsfn);
+  cb->refs = 1;
+  return cb;
+}
+
+/* js_cb_abort drops a js_cb that was never registered. */
+static void js_cb_abort(js_cb *cb) {
+  pthread_mutex_lock(&cb_mu);
+  cb->tsfn_released = 1;
+  cb->closing = 1;
+  pthread_mutex_unlock(&cb_mu);
+  napi_release_threadsafe_function(cb->tsfn, napi_tsfn_abort);
+}
+
+/* hook_entry is the llmspell_hook_fn. */
+static void hook_entry(void *user_data, const char *json, size_t len, llmspell_hook_reply *reply) {
+  int timed_out;
+  char *out = js_cb_call(user_data, json, len, &timed_out);
+  if (out != NULL && out[0] == 'R') L.hook_reply_set(reply, out + 1, strlen(out + 1));
+  free(out);
+}
+
+/* tool_entry is the llmspell_tool_fn. */
+static void tool_entry(void *user_data, const char *json, size_t len, llmspell_tool_reply *reply) {
+  int timed_out;
+  char *out = js_cb_call(user_data, json, len, &timed_out);
+  if (out != NULL && out[0] == 'R') {
+    if (L.tool_reply_set(reply, out + 1, strlen(out + 1)) != LLMSPELL_OK)
+      L.tool_reply_error(reply, "the JS tool returned a value with no JSON form");
+  } else if (out != NULL && out[0] == 'E') {
+    L.tool_reply_error(reply, out + 1);
+  } else if (timed_out) {
+    L.tool_reply_error(reply, "timed out waiting for the JS thread");
+  } else {
+    L.tool_reply_error(reply, "the JS tool gave no answer (closed, or out of memory)");
+  }
+  free(out);
+}
+
+/* hookRegister(engine, point, priority, optionsJson|null, fn) -> id (a
+ * number). fn(contextJson) -> "C" | "R<resultJson>". */
+static napi_value js_hook_register(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5], r;
+  strarg point, opts;
+  int32_t priority = 0;
+  uint64_t id = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (napi_get_value_int32(env, argv[2], &priority) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "priority must be a number");
+    return NULL;
+  }
+  js_cb *cb = js_cb_new(env, argv[4], "llmspell.hook");
+  if (cb == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 1, "point", &point)) {
+    js_cb_abort(cb);
+    return NULL;
+  }
+  if (!get_str(env, argv[3], 1, 0, "optionsJson", &opts)) {
+    strarg_free(&point);
+    js_cb_abort(cb);
+    return NULL;
+  }
+  pthread_mutex_lock(&cb_mu);
+  cb->refs++; /* the library's, if it takes it */
+  pthread_mutex_unlock(&cb_mu);
+  llmspell_status st = L.hook_register(h->ptr, point.p, priority, opts.p, opts.len, hook_entry, cb,
+                                       js_cb_user_free, &id, &err);
+  strarg_free(&point);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    pthread_mutex_lock(&cb_mu);
+    cb->refs--;
+    pthread_mutex_unlock(&cb_mu);
+    js_cb_abort(cb);
+    throw_status(env, st, err);
+    return NULL;
+  }
+  NAPI_OK_OR_NULL(napi_create_double(env, (double)id, &r));
+  return r;
+}
+
+/* hookUnregister(engine, id) */
+static napi_value js_hook_unregister(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  double d = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (napi_get_value_double(env, argv[1], &d) != napi_ok || !(d >= 0)) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "id must be a non-negative number");
+    return NULL;
+  }
+  llmspell_status st = L.hook_unregister(h->ptr, (uint64_t)d, &err);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* hookList(engine, point|null) -> JSON */
+static napi_value js_hook_list(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg point;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 1, "point", &point)) return NULL;
+  llmspell_status st = L.hook_list(h->ptr, point.p, &out, &len, &err);
+  strarg_free(&point);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "[]");
+}
+
+/* toolInvoke(engine, name, paramsJson|null) -> envelope JSON, on the
+ * calling thread. */
+static napi_value js_tool_invoke(napi_env env, napi_callback_info info) {
+  size_t argc = 3, len = 0;
+  napi_value argv[3];
+  strarg name, params;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 1, "name", &name)) return NULL;
+  if (!get_str(env, argv[2], 1, 0, "paramsJson", &params)) {
+    strarg_free(&name);
+    return NULL;
+  }
+  llmspell_status st = L.tool_invoke(h->ptr, name.p, params.p, params.len, &out, &len, &err);
+  strarg_free(&name);
+  strarg_free(&params);
+  if (st != LLMSPELL_OK) {
+    if (out != NULL) L.free(out);
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "null");
+}
+
+/* toolInvokeAsync(engine, name, paramsJson|null) -> Promise<envelope JSON>,
+ * on a pool thread. */
+static napi_value js_tool_invoke_async(napi_env env, napi_callback_info info) {
+  return admin_async(env, info, OP_TOOL_INVOKE, 1, 1, "name");
+}
+
+/* toolList(engine, optionsJson|null) -> JSON */
+static napi_value js_tool_list(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg opts;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 0, "optionsJson", &opts)) return NULL;
+  llmspell_status st = L.tool_list(h->ptr, opts.p, opts.len, &out, &len, &err);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "[]");
+}
+
+/* toolRegister(engine, specJson, fn). fn(paramsJson) -> "R<json>" |
+ * "E<message>". */
+static napi_value js_tool_register(napi_env env, napi_callback_info info) {
+  size_t argc = 3;
+  napi_value argv[3];
+  strarg spec;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  js_cb *cb = js_cb_new(env, argv[2], "llmspell.tool");
+  if (cb == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 0, "specJson", &spec)) {
+    js_cb_abort(cb);
+    return NULL;
+  }
+  pthread_mutex_lock(&cb_mu);
+  cb->refs++;
+  pthread_mutex_unlock(&cb_mu);
+  llmspell_status st = L.tool_register(h->ptr, spec.p, spec.len, tool_entry, cb, js_cb_user_free,
+                                       &err);
+  strarg_free(&spec);
+  if (st != LLMSPELL_OK) {
+    pthread_mutex_lock(&cb_mu);
+    cb->refs--;
+    pthread_mutex_unlock(&cb_mu);
+    js_cb_abort(cb);
+    throw_status(env, st, err);
+  }
+  return NULL;
+}
+
+/* toolUnregister(engine, name) */
+static napi_value js_tool_unregister(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg name;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 0, 1, "name", &name)) return NULL;
+  llmspell_status st = L.tool_unregister(h->ptr, name.p, &err);
+  strarg_free(&name);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* eventQuery(engine, queryJson|null) -> JSON array */
+static napi_value js_event_query(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg q;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 0, "queryJson", &q)) return NULL;
+  llmspell_status st = L.event_query(h->ptr, q.p, q.len, &out, &len, &err);
+  strarg_free(&q);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "[]");
+}
+
+/* subscriptionId(sub) -> number; sub is a pull or a push subscription. */
+static napi_value js_subscription_id(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1], r;
+  bool is_pull = false;
+  uint64_t id = 0;
+  llmspell_error *err = NULL;
+  llmspell_subscription *sub;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  if (argc < 1) return NULL;
+  if (napi_check_object_type_tag(env, argv[0], &sub_tag, &is_pull) != napi_ok) return NULL;
+  if (is_pull) {
+    handle *h = get_handle(env, argv[0], KIND_SUB, 1);
+    if (h == NULL) return NULL;
+    sub = h->ptr;
+  } else {
+    handle *h = get_handle(env, argv[0], KIND_PUSH, 1);
+    if (h == NULL) return NULL;
+    push_sub *ps = h->ptr;
+    if (ps->sub == NULL) {
+      throw_closed(env, KIND_PUSH);
+      return NULL;
+    }
+    sub = ps->sub;
+  }
+  llmspell_status st = L.subscription_id(sub, &id, &err);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  NAPI_OK_OR_NULL(napi_create_double(env, (double)id, &r));
+  return r;
+}
+
+/* ------------------------------------------------------------------------ */
 /* Module init                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -2369,6 +2922,16 @@ NAPI_MODULE_INIT() {
       {"pushFree", NULL, js_push_free, NULL, NULL, NULL, napi_default, NULL},
       {"pushRef", NULL, js_push_ref, NULL, NULL, NULL, napi_default, NULL},
       {"pushDropped", NULL, js_push_dropped, NULL, NULL, NULL, napi_default, NULL},
+      {"eventQuery", NULL, js_event_query, NULL, NULL, NULL, napi_default, NULL},
+      {"subscriptionId", NULL, js_subscription_id, NULL, NULL, NULL, napi_default, NULL},
+      {"hookRegister", NULL, js_hook_register, NULL, NULL, NULL, napi_default, NULL},
+      {"hookUnregister", NULL, js_hook_unregister, NULL, NULL, NULL, napi_default, NULL},
+      {"hookList", NULL, js_hook_list, NULL, NULL, NULL, napi_default, NULL},
+      {"toolInvoke", NULL, js_tool_invoke, NULL, NULL, NULL, napi_default, NULL},
+      {"toolInvokeAsync", NULL, js_tool_invoke_async, NULL, NULL, NULL, napi_default, NULL},
+      {"toolList", NULL, js_tool_list, NULL, NULL, NULL, napi_default, NULL},
+      {"toolRegister", NULL, js_tool_register, NULL, NULL, NULL, napi_default, NULL},
+      {"toolUnregister", NULL, js_tool_unregister, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
