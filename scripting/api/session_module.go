@@ -43,6 +43,27 @@ func optTime(m value.Map, key string) (time.Time, error) {
 
 func sessionID(c *Call, i int) (string, error) { return c.String(i, "session_id") }
 
+// timeRange reads created_after and created_before.
+func timeRange(o value.Map) (after, before time.Time, err error) {
+	if after, err = optTime(o, "created_after"); err != nil {
+		return
+	}
+	before, err = optTime(o, "created_before")
+	return
+}
+
+// records turns a slice of records into a list of their maps.
+func records[T interface{ Map() value.Map }](items []T, err error) (value.Value, error) {
+	if err != nil {
+		return nil, err
+	}
+	out := make(value.List, len(items))
+	for i, it := range items {
+		out[i] = it.Map()
+	}
+	return out, nil
+}
+
 // transition builds suspend/resume/complete/fail/archive.
 func transition(to session.Status) Func {
 	return func(c *Call) (value.Value, error) {
@@ -104,21 +125,10 @@ func sessionModule() Module {
 			if n, ok := o["limit"].(int64); ok {
 				q.Limit = int(n)
 			}
-			if q.CreatedAfter, err = optTime(o, "created_after"); err != nil {
+			if q.CreatedAfter, q.CreatedBefore, err = timeRange(o); err != nil {
 				return nil, err
 			}
-			if q.CreatedBefore, err = optTime(o, "created_before"); err != nil {
-				return nil, err
-			}
-			list, err := c.Engine().Sessions().List(c.Ctx(), q)
-			if err != nil {
-				return nil, err
-			}
-			out := make(value.List, len(list))
-			for i, s := range list {
-				out[i] = s.Map()
-			}
-			return out, nil
+			return records(c.Engine().Sessions().List(c.Ctx(), q))
 		}},
 		fn("suspend", transition(session.StatusSuspended)),
 		fn("resume", transition(session.StatusActive)),
@@ -390,15 +400,7 @@ func artifactModule() Module {
 			if err != nil {
 				return nil, err
 			}
-			list, err := c.Engine().Sessions().ListArtifacts(c.Ctx(), sid)
-			if err != nil {
-				return nil, err
-			}
-			out := make(value.List, len(list))
-			for i, a := range list {
-				out[i] = a.Map()
-			}
-			return out, nil
+			return records(c.Engine().Sessions().ListArtifacts(c.Ctx(), sid))
 		}),
 		fn("query", func(c *Call) (value.Value, error) {
 			o, err := c.OptMap(0, "query")
@@ -417,21 +419,10 @@ func artifactModule() Module {
 			if n, ok := o["limit"].(int64); ok {
 				q.Limit = int(n)
 			}
-			if q.CreatedAfter, err = optTime(o, "created_after"); err != nil {
+			if q.CreatedAfter, q.CreatedBefore, err = timeRange(o); err != nil {
 				return nil, err
 			}
-			if q.CreatedBefore, err = optTime(o, "created_before"); err != nil {
-				return nil, err
-			}
-			list, err := c.Engine().Sessions().QueryArtifacts(c.Ctx(), q)
-			if err != nil {
-				return nil, err
-			}
-			out := make(value.List, len(list))
-			for i, a := range list {
-				out[i] = a.Map()
-			}
-			return out, nil
+			return records(c.Engine().Sessions().QueryArtifacts(c.Ctx(), q))
 		}),
 		fn("delete", func(c *Call) (value.Value, error) {
 			sid, err := sessionID(c, 0)
