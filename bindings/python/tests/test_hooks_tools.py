@@ -625,3 +625,48 @@ def test_event_query_persistence_off(mem) -> None:
     with pytest.raises(llmspell.InvalidArgumentError) as ei:
         mem.events.query()
     assert "persist" in str(ei.value)
+
+
+def test_python_tool_policy_timeout_and_level() -> None:
+    with llmspell.Engine({"tools": {"timeout_ms": 100, "max_level": "restricted"}}) as e:
+        e.tools.register("py_sleepy", lambda p: time.sleep(0.3) or "late")
+        e.tools.register("py_privileged", lambda p: 1, security_level="privileged")
+        e.tools.register("py_restricted", lambda p: 2, security_level="restricted")
+        start = time.monotonic()
+        with pytest.raises(llmspell.LlmspellTimeoutError):
+            e.tools.invoke("py_sleepy")
+        # A Python function cannot be interrupted: the call ends with it.
+        assert time.monotonic() - start < 5
+        with pytest.raises(llmspell.DeniedError):
+            e.tools.invoke("py_privileged")
+        assert e.tools.invoke("py_restricted")["result"] == 2
+
+
+def test_python_tool_output_cap() -> None:
+    with llmspell.Engine({"tools": {"max_output_bytes": 1000}}) as e:
+        e.tools.register("py_big", lambda p: "x" * 5000)
+        env = e.tools.invoke("py_big")
+        assert env["success"] is False
+        assert env["error"]["kind"] == "limit_exceeded"
+
+
+def test_tool_unregister_from_inside(mem) -> None:
+    holder: Dict[str, llmspell.Tool] = {}
+
+    def once(params: Dict[str, Any]) -> Any:
+        holder["t"].unregister()
+        return "last call"
+
+    holder["t"] = mem.tools.register("py_once", once)
+    assert mem.tools.invoke("py_once")["result"] == "last call"
+    with pytest.raises(llmspell.NotFoundError):
+        mem.tools.invoke("py_once")
+
+
+def test_engine_close_from_inside_hook() -> None:
+    e = llmspell.Engine()
+    e.hooks.register("BeforeStateWrite", lambda ctx: e.close())
+    e.state.set(None, "k", 1)  # the write in progress finishes
+    assert e.closed
+    with pytest.raises(llmspell.ClosedError):
+        e.state.set(None, "k", 2)
