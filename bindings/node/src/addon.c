@@ -645,7 +645,13 @@ typedef struct job {
   napi_deferred deferred;
   napi_ref engine_ref, aux_ref; /* aux: the run token or the subscription */
   link_state *link;
+  /* runSync while JS hooks or tools exist: the JS thread waits for
+   * sync_done (under cb_mu) and serves their calls meanwhile */
+  int sync, sync_done;
 } job;
+
+static void sync_job_done(job *j);
+static int sync_job_wait(job *j);
 
 static void job_free(job *j) {
   free(j->arg);
@@ -777,7 +783,10 @@ static napi_value js_engine_run(napi_env env, napi_callback_info info) {
   int failed;
   job *j = job_parse(env, info, &ev, &rv);
   if (j == NULL) return NULL;
-  job_run(j);
+  /* With JS hooks or tools registered, the spell runs on a pool thread
+   * while this thread serves their calls (a spell's runtime may hit them
+   * on a thread of its own, which would otherwise wait for this one). */
+  if (!sync_job_wait(j)) job_run(j);
   napi_value v = job_value(env, j, &failed);
   job_free(j);
   if (v != NULL && failed) {
@@ -846,7 +855,8 @@ static void *pool_main(void *arg) {
     queue_len--;
     pthread_mutex_unlock(&pool_mu);
     job_run(j);
-    job_deliver(j);
+    if (j->sync) sync_job_done(j);
+    else job_deliver(j);
     pthread_mutex_lock(&pool_mu);
   }
   return NULL;
@@ -2349,6 +2359,7 @@ typedef struct js_req {
   size_t in_len;
   char *out;   /* malloc'd answer ("C..", "R..", "E..") */
   int done;    /* answered (or abandoned) */
+  int claimed; /* the JS thread has taken it (tsfn or sync_job_wait) */
   int waiting; /* the calling thread still waits; else the JS side frees it */
   struct js_cb *cb;
   char in[]; /* a copy: the caller's text is gone if it stops waiting */
@@ -2361,18 +2372,25 @@ typedef struct js_cb {
   napi_threadsafe_function tsfn;
   int tsfn_released, tsfn_dead, closing;
   int refs;
-  js_req *pending; /* requests queued or in progress, under cb_mu */
 } js_cb;
 
+/* cb_mu guards every js_cb and js_req; reqs lists the requests whose
+ * thread waits; serve_cv wakes a JS thread in sync_job_wait (a new request,
+ * or its job done). live_cbs counts the js_cb alive. */
 static pthread_mutex_t cb_mu = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t serve_cv = PTHREAD_COND_INITIALIZER;
+static js_req *reqs;
+static int live_cbs;
 
 static void js_cb_unref_locked(js_cb *cb) {
-  if (--cb->refs == 0) free(cb);
+  if (--cb->refs == 0) {
+    live_cbs--;
+    free(cb);
+  }
 }
 
 static void js_req_unlink_locked(js_req *r) {
-  js_cb *cb = r->cb;
-  for (js_req **pp = &cb->pending; *pp != NULL; pp = &(*pp)->next) {
+  for (js_req **pp = &reqs; *pp != NULL; pp = &(*pp)->next) {
     if (*pp == r) {
       *pp = r->next;
       break;
@@ -2420,7 +2438,8 @@ static void js_cb_call_js(napi_env env, napi_value js_cb_v, void *context, void 
   char *out = NULL;
   (void)js_cb_v;
   pthread_mutex_lock(&cb_mu);
-  int skip = r->done;
+  int skip = r->done || r->claimed;
+  r->claimed = 1;
   pthread_mutex_unlock(&cb_mu);
   if (!skip && env != NULL) out = js_cb_invoke(env, cb, r->in, r->in_len);
   pthread_mutex_lock(&cb_mu);
@@ -2464,8 +2483,8 @@ static char *js_cb_call(js_cb *cb, const char *text, size_t len, int *timed_out)
     free(r);
     return NULL;
   }
-  r->next = cb->pending;
-  cb->pending = r;
+  r->next = reqs;
+  reqs = r;
   /* Under cb_mu: the tsfn cannot be released meanwhile. */
   napi_status st = napi_call_threadsafe_function(cb->tsfn, r, napi_tsfn_nonblocking);
   if (st != napi_ok) {
@@ -2475,6 +2494,7 @@ static char *js_cb_call(js_cb *cb, const char *text, size_t len, int *timed_out)
     free(r);
     return NULL;
   }
+  pthread_cond_broadcast(&serve_cv); /* a JS thread in sync_job_wait */
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   ts.tv_sec += JS_CB_TIMEOUT_MS / 1000;
@@ -2503,8 +2523,8 @@ static char *js_cb_call(js_cb *cb, const char *text, size_t len, int *timed_out)
  * answer) and stops new ones. */
 static void js_cb_close_locked(js_cb *cb) {
   cb->closing = 1;
-  for (js_req *r = cb->pending; r != NULL; r = r->next) {
-    if (!r->done) {
+  for (js_req *r = reqs; r != NULL; r = r->next) {
+    if (r->cb == cb && !r->done) {
       r->done = 1;
       pthread_cond_signal(&r->cv);
     }
@@ -2568,7 +2588,61 @@ static js_cb *js_cb_new(napi_env env, napi_value fn, const char *resource) {
   /* A registered hook or tool does not keep the process alive. */
   napi_unref_threadsafe_function(env, cb->tsfn);
   cb->refs = 1;
+  pthread_mutex_lock(&cb_mu);
+  live_cbs++;
+  pthread_mutex_unlock(&cb_mu);
   return cb;
+}
+
+static void sync_job_done(job *j) {
+  pthread_mutex_lock(&cb_mu);
+  j->sync_done = 1;
+  pthread_cond_broadcast(&serve_cv);
+  pthread_mutex_unlock(&cb_mu);
+}
+
+/* sync_job_wait runs j on a pool thread and, until it is done, answers the
+ * JS hook and tool calls meant for this thread. Returns 0 (j not run) when
+ * no JS callback exists or no thread can be started: the caller runs j
+ * itself. */
+static int sync_job_wait(job *j) {
+  pthread_t self = pthread_self();
+  pthread_mutex_lock(&cb_mu);
+  int any = live_cbs > 0;
+  pthread_mutex_unlock(&cb_mu);
+  if (!any) return 0;
+  j->sync = 1;
+  if (pool_submit(j) != 0) {
+    j->sync = 0;
+    return 0;
+  }
+  pthread_mutex_lock(&cb_mu);
+  while (!j->sync_done) {
+    js_req *r = reqs;
+    while (r != NULL && (r->done || r->claimed || !pthread_equal(r->cb->thread, self))) r = r->next;
+    if (r == NULL) {
+      pthread_cond_wait(&serve_cv, &cb_mu);
+      continue;
+    }
+    r->claimed = 1;
+    js_cb *cb = r->cb;
+    cb->refs++; /* r's thread may give up and the hook be removed meanwhile */
+    pthread_mutex_unlock(&cb_mu);
+    char *out = js_cb_invoke(cb->env, cb, r->in, r->in_len);
+    pthread_mutex_lock(&cb_mu);
+    /* r is still valid: only the tsfn's call_js frees a request whose
+     * thread stopped waiting, and it is still queued there. */
+    if (r->waiting && !r->done) {
+      r->out = out;
+      out = NULL;
+      r->done = 1;
+      pthread_cond_signal(&r->cv);
+    }
+    js_cb_unref_locked(cb);
+    free(out);
+  }
+  pthread_mutex_unlock(&cb_mu);
+  return 1;
 }
 
 /* js_cb_abort drops a js_cb that was never registered. */
