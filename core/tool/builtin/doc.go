@@ -10,7 +10,7 @@ func Register(r *tool.Registry) error {
 	for _, t := range []*tool.Tool{base64Tool(), hashTool(), uuidTool(), textTool(), calculatorTool(),
 		fileOpsTool(), fileSearchTool(), archiveTool(), processTool(), environmentTool(), sysMonTool(), serviceTool(), converterTool(), watcherTool(),
 		httpRequestTool(), apiTesterTool(), webhookCallerTool(), urlAnalyzerTool(), webScraperTool(), webpageMonitorTool(),
-		sitemapCrawlerTool(), webSearchTool(), graphqlQueryTool(), imageProcessorTool(), audioProcessorTool(),
+		sitemapCrawlerTool(), webSearchTool(), graphqlQueryTool(), imageProcessorTool(), audioProcessorTool(), videoProcessorTool(), emailSenderTool(),
 		jsonTool(), templateTool(), csvTool(), validationTool(), dateTimeTool(), diffTool()} {
 		if err := r.Register(t); err != nil {
 			return err
