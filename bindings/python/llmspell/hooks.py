@@ -53,6 +53,7 @@ your function) is removed after ``llmspell_hook_unregister`` returns.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import sys
@@ -169,6 +170,21 @@ def _dispatch(user_data: Optional[int], context_json: Optional[int], context_len
 _TRAMPOLINE = _ffi.HOOK_FN(_dispatch)
 # A NULL llmspell_free_fn.
 _NO_FREE = _ffi.FREE_FN()
+
+
+def _unregister_all() -> None:
+    """Unregister the hooks still registered at interpreter exit, while
+    Python can still take a call from another thread."""
+    with _table_lock:
+        left = list(_table.values())
+    for x in left:
+        try:
+            x.unregister()
+        except Exception:  # pragma: no cover - best effort at exit
+            pass
+
+
+atexit.register(_unregister_all)
 
 
 class Hook:

@@ -39,6 +39,7 @@ engine's close), even if you drop the :class:`Tool`.
 
 from __future__ import annotations
 
+import atexit
 import json
 import logging
 import sys
@@ -150,6 +151,21 @@ def _dispatch(user_data: Optional[int], params_json: Optional[int], params_len: 
 _TRAMPOLINE = _ffi.TOOL_FN(_dispatch)
 # A NULL llmspell_free_fn.
 _NO_FREE = _ffi.FREE_FN()
+
+
+def _unregister_all() -> None:
+    """Unregister the tools still registered at interpreter exit, while
+    Python can still take a call from another thread."""
+    with _table_lock:
+        left = list(_table.values())
+    for x in left:
+        try:
+            x.unregister()
+        except Exception:  # pragma: no cover - best effort at exit
+            pass
+
+
+atexit.register(_unregister_all)
 
 
 class Tool:

@@ -670,3 +670,50 @@ def test_engine_close_from_inside_hook() -> None:
     assert e.closed
     with pytest.raises(llmspell.ClosedError):
         e.state.set(None, "k", 2)
+
+
+EXIT_SCRIPT = r"""
+import sys, threading, time
+sys.path.insert(0, sys.argv[1])
+import llmspell
+e = llmspell.Engine()
+e.hooks.register("SystemShutdown", lambda ctx: None)
+e.hooks.register("BeforeStateWrite", lambda ctx: {"type": "modified", "data": ctx["data"]})
+e.tools.register("py_t", lambda p: p)
+started = threading.Event()
+
+def writer():
+    try:
+        while True:
+            e.state.set(None, "k", 1)
+            e.tools.invoke("py_t", {"i": 1})
+            started.set()
+    except llmspell.LlmspellError:
+        pass
+
+def spell():
+    try:
+        e.run('for i = 1, 100000000 do State.set("x", i) Tool.invoke("py_t", {i = i}) end', "lua")
+    except llmspell.LlmspellError:
+        pass
+
+for f in (writer, spell):
+    threading.Thread(target=f, daemon=True).start()
+started.wait(10)
+time.sleep(0.1)
+print("exiting", flush=True)
+"""
+
+
+def test_exit_with_hooks_and_tools_registered_and_busy() -> None:
+    import os
+    import subprocess
+    import sys
+
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for _ in range(3):
+        p = subprocess.run(
+            [sys.executable, "-c", EXIT_SCRIPT, here], capture_output=True, text=True, timeout=60
+        )
+        assert p.returncode == 0, p.stderr
+        assert p.stdout.strip() == "exiting"
