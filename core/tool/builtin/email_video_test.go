@@ -2,6 +2,8 @@ package builtin
 
 import (
 	"bufio"
+	"context"
+	"crypto/tls"
 	"encoding/json"
 	"io"
 	"mime"
@@ -56,6 +58,8 @@ type evSMTP struct {
 	auth     string
 	silent   bool // never greets (timeouts)
 	rejectTo string
+	tlsCfg   *tls.Config // offers STARTTLS when set
+	tlsUsed  bool
 }
 
 func evStartSMTP(t *testing.T) *evSMTP {
@@ -84,14 +88,14 @@ func (s *evSMTP) serve(conn net.Conn) {
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
 	s.mu.Lock()
-	silent, rejectTo := s.silent, s.rejectTo
+	silent, rejectTo, tlsCfg := s.silent, s.rejectTo, s.tlsCfg
 	s.mu.Unlock()
 	if silent {
 		_, _ = io.Copy(io.Discard, conn)
 		return
 	}
 	r := bufio.NewReader(conn)
-	say := func(l string) { _, _ = conn.Write([]byte(l + "\r\n")) }
+	say := func(l string) { _, _ = conn.Write([]byte(l + "\r\n")) } // conn is replaced after STARTTLS
 	say("220 test.local ESMTP")
 	for {
 		line, err := r.ReadString('\n')
@@ -103,8 +107,21 @@ func (s *evSMTP) serve(conn net.Conn) {
 		switch {
 		case strings.HasPrefix(cmd, "EHLO"):
 			say("250-test.local")
+			if tlsCfg != nil {
+				say("250-STARTTLS")
+			}
 			say("250-AUTH PLAIN")
 			say("250 8BITMIME")
+		case cmd == "STARTTLS" && tlsCfg != nil:
+			say("220 go ahead")
+			tc := tls.Server(conn, tlsCfg)
+			if err := tc.Handshake(); err != nil {
+				return
+			}
+			conn, r, tlsCfg = tc, bufio.NewReader(tc), nil
+			s.mu.Lock()
+			s.tlsUsed = true
+			s.mu.Unlock()
 		case strings.HasPrefix(cmd, "AUTH PLAIN"):
 			s.mu.Lock()
 			s.auth = strings.TrimSpace(line[len("AUTH PLAIN"):])
@@ -449,4 +466,103 @@ func TestVideoProcessor(t *testing.T) {
 	} else if err != nil && !errs.IsKind(err, errs.KindDenied) {
 		t.Fatalf("thumbnail outside: %v", err)
 	}
+}
+
+func TestEmailSenderSTARTTLS(t *testing.T) {
+	hs := httptest.NewTLSServer(http.NotFoundHandler())
+	cert := hs.TLS.Certificates
+	hs.Close()
+	srv := evStartSMTP(t)
+	srv.mu.Lock()
+	srv.tlsCfg = &tls.Config{Certificates: cert, MinVersion: tls.VersionTLS12}
+	srv.mu.Unlock()
+	r := evAllowLoopback(t)
+	p := value.Map{"smtp_host": "127.0.0.1", "smtp_port": srv.port(), "from": "ann@example.com", "to": "bob@example.com",
+		"subject": "s", "body": "over tls", "username": "ann", "password": "pw"}
+	// the test certificate is not trusted: a tool error, nothing sent
+	wFailKind(t, invoke(t, r, "email_sender", p), errs.KindTool, "STARTTLS")
+	p["insecure_skip_verify"] = true
+	m := wMap(t, invoke(t, r, "email_sender", p))
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	if m["tls"] != true || !srv.tlsUsed || srv.auth == "" || !strings.Contains(srv.data, "over tls") {
+		t.Fatalf("%v tls=%v auth=%q", m, srv.tlsUsed, srv.auth)
+	}
+}
+
+func TestEmailSenderCancel(t *testing.T) {
+	silent := evStartSMTP(t)
+	silent.mu.Lock()
+	silent.silent = true
+	silent.mu.Unlock()
+	r := evAllowLoopback(t)
+	cctx, cancel := context.WithCancel(ctx)
+	time.AfterFunc(100*time.Millisecond, cancel)
+	start := time.Now()
+	env, err := r.Invoke(cctx, "email_sender", value.Map{"smtp_host": "127.0.0.1", "smtp_port": silent.port(), "from": "a@example.com", "to": "b@example.com"})
+	if err == nil && env.Success || time.Since(start) > 3*time.Second {
+		t.Fatalf("cancel: %+v %v after %s", env, err, time.Since(start))
+	}
+}
+
+// evFakeTools puts shell-script stand-ins for ffprobe and ffmpeg first on PATH.
+func evFakeTools(t *testing.T, ffmpegBody string) {
+	bin := t.TempDir()
+	probe := "#!/bin/sh\ncat <<'EOF'\n" + `{"streams":[{"codec_type":"video","codec_name":"h264","width":1280,"height":720,"avg_frame_rate":"30000/1001"},` +
+		`{"codec_type":"audio","codec_name":"aac","sample_rate":"48000","channels":2}],"format":{"format_name":"mov,mp4,m4a","duration":"12.5","bit_rate":"800000","size":"1250000"}}` + "\nEOF\n"
+	if err := os.WriteFile(filepath.Join(bin, "ffprobe"), []byte(probe), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(bin, "ffmpeg"), []byte("#!/bin/sh\n"+ffmpegBody), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+}
+
+func TestVideoProcessorWithTools(t *testing.T) {
+	dir := t.TempDir()
+	// the stand-in ffmpeg writes "frame" to its last argument
+	evFakeTools(t, `for a; do last="$a"; done; printf frame > "$last"`+"\n")
+	mp4 := filepath.Join(dir, "a.mp4")
+	if err := os.WriteFile(mp4, []byte("\x00\x00\x00\x20ftypisom\x00\x00\x02\x00"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	p := tool.DefaultPolicy()
+	p.FileRoots = []string{dir}
+	// installed but not allowed: the error says so
+	r := evRegistry(t, p)
+	wFailKind(t, invoke(t, r, "video_processor", value.Map{"operation": "metadata", "input": mp4}), errs.KindTool, "tools.executables does not allow")
+	p2 := tool.DefaultPolicy()
+	p2.FileRoots = []string{dir}
+	p2.Executables = []string{"ffmpeg", "ffprobe"}
+	r = evRegistry(t, p2)
+	m := wMap(t, invoke(t, r, "video_processor", value.Map{"operation": "metadata", "input": mp4}))
+	if m["width"] != int64(1280) || m["height"] != int64(720) || m["video_codec"] != "h264" || m["audio_codec"] != "aac" ||
+		m["duration_seconds"] != 12.5 || m["format"] != "mp4" || len(m["streams"].(value.List)) != 2 {
+		t.Fatalf("%v", m)
+	}
+	if fps := m["fps"].(float64); fps < 29.9 || fps > 30 {
+		t.Fatalf("fps %v", fps)
+	}
+	out := filepath.Join(dir, "thumb.png")
+	m = wMap(t, invoke(t, r, "video_processor", value.Map{"operation": "thumbnail", "input": mp4, "target_path": out, "timestamp": 1.5}))
+	if m["path"] != out || m["size"] != int64(5) || m["timestamp"] != 1.5 {
+		t.Fatalf("%v", m)
+	}
+	// extract_frame needs a target inside the roots
+	if _, err := r.Invoke(ctx, "video_processor", value.Map{"operation": "extract_frame", "input": mp4, "target_path": filepath.Join(t.TempDir(), "x.png")}); !errs.IsKind(err, errs.KindDenied) {
+		t.Fatalf("target outside: %v", err)
+	}
+	if _, err := r.Invoke(ctx, "video_processor", value.Map{"operation": "extract_frame", "input": mp4}); !errs.IsKind(err, errs.KindInvalidArgument) {
+		t.Fatalf("no target: %v", err)
+	}
+	// a hanging ffmpeg is killed at timeout_ms
+	evFakeTools(t, "exec sleep 30\n")
+	start := time.Now()
+	if _, err := r.Invoke(ctx, "video_processor", value.Map{"operation": "extract_frame", "input": mp4, "target_path": out, "timeout_ms": int64(300)}); !errs.IsKind(err, errs.KindTimeout) || time.Since(start) > 5*time.Second {
+		t.Fatalf("timeout: %v after %s", err, time.Since(start))
+	}
+	// a failing ffmpeg is a tool error with its stderr
+	evFakeTools(t, "echo 'Invalid data found' >&2; exit 1\n")
+	wFailKind(t, invoke(t, r, "video_processor", value.Map{"operation": "extract_frame", "input": mp4, "target_path": out}), errs.KindTool, "Invalid data found")
 }

@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/llmspell/llmspell-go/core/errs"
@@ -84,6 +85,9 @@ func vExec(ctx context.Context, c *tool.Call, path, prog string, args ...string)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, path, args...)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "LANG=C.UTF-8"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGKILL) }
+	cmd.WaitDelay = time.Second
 	out, errb := &capBuffer{max: 4 << 20}, &capBuffer{max: 64 << 10}
 	cmd.Stdout, cmd.Stderr = out, errb
 	err := cmd.Run()
