@@ -5,6 +5,7 @@ const { kEngine, kHandle } = require('./symbols');
 const kId = Symbol('llmspell.hookId');
 const kPoint = Symbol('llmspell.hookPoint');
 const kName = Symbol('llmspell.hookName');
+const kCalls = Symbol('llmspell.hookCalls');
 
 /**
  * Hooks are the engine's hooks; get them from `engine.hooks`. A hook runs
@@ -42,8 +43,9 @@ Hooks.prototype.list = require('./methods/hook-list');
  * engine closes.
  */
 class Hook {
-  constructor(engine, id, point, name) {
+  constructor(engine, id, point, name, calls) {
     this[kEngine] = engine;
+    this[kCalls] = calls;
     this[kId] = id;
     this[kPoint] = point;
     this[kName] = name;
@@ -72,4 +74,4 @@ class Hook {
 
 Hook.prototype.unregister = require('./methods/hook-unregister');
 
-module.exports = { Hooks, Hook, kId };
+module.exports = { Hooks, Hook, kId, kCalls };

@@ -4,6 +4,7 @@ const { kEngine, kHandle } = require('./symbols');
 
 const kName = Symbol('llmspell.toolName');
 const kOpen = Symbol('llmspell.toolOpen');
+const kCalls = Symbol('llmspell.toolCalls');
 
 /**
  * Tools is the engine's tool registry; get it from `engine.tools`: the
@@ -34,8 +35,9 @@ Tools.prototype.register = require('./methods/tool-register');
  * stays registered until unregister() or until the engine closes.
  */
 class Tool {
-  constructor(engine, name) {
+  constructor(engine, name, calls) {
     this[kEngine] = engine;
+    this[kCalls] = calls;
     this[kName] = name;
     this[kOpen] = true;
   }
@@ -53,4 +55,4 @@ class Tool {
 
 Tool.prototype.unregister = require('./methods/tool-unregister');
 
-module.exports = { Tools, Tool, kName, kOpen };
+module.exports = { Tools, Tool, kName, kOpen, kCalls };

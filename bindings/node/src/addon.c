@@ -622,6 +622,8 @@ enum {
   OP_BACKUP_CLEANUP,    /* llmspell_backup_cleanup(opts) -> report JSON */
   OP_NEXT,              /* llmspell_subscription_next(sub, timeout_ms) -> JSON or null */
   OP_TOOL_INVOKE,       /* llmspell_tool_invoke(arg, opts) -> envelope JSON */
+  OP_HOOK_UNREGISTER,   /* llmspell_hook_unregister(id) */
+  OP_TOOL_UNREGISTER,   /* llmspell_tool_unregister(arg) */
 };
 
 typedef struct job {
@@ -632,6 +634,7 @@ typedef struct job {
   llmspell_run *run;
   llmspell_subscription *sub; /* OP_NEXT */
   uint32_t timeout_ms;        /* OP_NEXT */
+  uint64_t id;                /* OP_HOOK_UNREGISTER */
   char *arg;                  /* NUL-terminated id or target */
   char *lang, *source, *args, *opts;
   size_t source_len, args_len, opts_len;
@@ -732,6 +735,12 @@ static void job_run(job *j) {
     break;
   case OP_NEXT:
     j->status = L.subscription_next(j->sub, j->timeout_ms, &j->result, &j->result_len, &err);
+    break;
+  case OP_HOOK_UNREGISTER:
+    j->status = L.hook_unregister(j->engine, j->id, &err);
+    break;
+  case OP_TOOL_UNREGISTER:
+    j->status = L.tool_unregister(j->engine, j->arg, &err);
     break;
   case OP_TOOL_INVOKE:
     j->status = L.tool_invoke(j->engine, j->arg, j->opts, j->opts_len, &j->result,
@@ -2725,12 +2734,23 @@ static napi_value js_hook_register(napi_env env, napi_callback_info info) {
   return r;
 }
 
+/* run_serving runs an unregister job: the library waits there for the
+ * calls in progress on other threads, which may be waiting for this
+ * thread, so it runs on a pool thread while this one serves them. */
+static napi_value run_serving(napi_env env, job *j) {
+  int failed;
+  if (!sync_job_wait(j)) job_run(j);
+  napi_value v = job_value(env, j, &failed);
+  job_free(j);
+  if (v != NULL && failed) napi_throw(env, v);
+  return NULL;
+}
+
 /* hookUnregister(engine, id) */
 static napi_value js_hook_unregister(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   double d = 0;
-  llmspell_error *err = NULL;
   NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
   if (h == NULL) return NULL;
@@ -2738,9 +2758,15 @@ static napi_value js_hook_unregister(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "id must be a non-negative number");
     return NULL;
   }
-  llmspell_status st = L.hook_unregister(h->ptr, (uint64_t)d, &err);
-  if (st != LLMSPELL_OK) throw_status(env, st, err);
-  return NULL;
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  j->op = OP_HOOK_UNREGISTER;
+  j->engine = h->ptr;
+  j->id = (uint64_t)d;
+  return run_serving(env, j);
 }
 
 /* hookList(engine, point|null) -> JSON */
@@ -2853,15 +2879,21 @@ static napi_value js_tool_unregister(napi_env env, napi_callback_info info) {
   size_t argc = 2;
   napi_value argv[2];
   strarg name;
-  llmspell_error *err = NULL;
   NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
   if (h == NULL) return NULL;
   if (!get_str(env, argv[1], 0, 1, "name", &name)) return NULL;
-  llmspell_status st = L.tool_unregister(h->ptr, name.p, &err);
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL || (j->arg = strdup(name.p)) == NULL) {
+    free(j);
+    strarg_free(&name);
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
   strarg_free(&name);
-  if (st != LLMSPELL_OK) throw_status(env, st, err);
-  return NULL;
+  j->op = OP_TOOL_UNREGISTER;
+  j->engine = h->ptr;
+  return run_serving(env, j);
 }
 
 /* eventQuery(engine, queryJson|null) -> JSON array */

@@ -290,3 +290,48 @@ test('events.query returns persisted events; subscription.id matches stats', (t)
   const plain = open(t);
   assert.throws(() => plain.events.query({}), (err) => err.code === 'invalid_argument');
 });
+
+test('unregister while a pool thread waits for the hook is served, not stalled', async (t) => {
+  const e = open(t);
+  let calls = 0;
+  const hook = e.hooks.register('BeforeStateWrite', () => {
+    calls++;
+    return { type: 'modified', data: { value: 'hooked' } };
+  });
+  const run = e.run('for i = 1, 200 do State.set("k" .. i, i) end return State.get("k1")');
+  // Let the run reach the hook and wait for this thread.
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 300);
+  const start = Date.now();
+  hook.unregister();
+  const took = Date.now() - start;
+  assert.ok(took < 2000, `unregister took ${took} ms`);
+  // The call that was waiting is answered "continue": fn is not called
+  // once unregister() has been called.
+  const { value } = await run;
+  assert.equal(value, 1);
+  assert.equal(calls, 0);
+  const after = calls;
+  e.state.set(null, 'later', 1);
+  assert.equal(calls, after);
+  assert.equal(e.state.get(null, 'later'), 1);
+});
+
+test('a hook and a tool that unregister themselves when called from a pool thread', async (t) => {
+  const e = open(t);
+  let hookCalls = 0;
+  const hook = e.hooks.register('BeforeStateWrite', () => {
+    hookCalls++;
+    hook.unregister();
+    return { type: 'modified', data: { value: 'once' } };
+  });
+  const tool = e.tools.register({ name: 'js_once' }, () => {
+    tool.unregister();
+    return 'only once';
+  });
+  const r = await e.run('State.set("a", 1) State.set("b", 2) return {State.get("a"), State.get("b"), Tool.invoke("js_once", {}).result.result}');
+  assert.deepEqual(r.value, ['once', 2, 'only once']);
+  assert.equal(hookCalls, 1);
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.throws(() => e.tools.invoke('js_once', {}), (err) => err.code === 'not_found');
+  assert.deepEqual(e.hooks.list('BeforeStateWrite'), []);
+});

@@ -65,7 +65,12 @@ module.exports = function register(point, fn, options) {
   const json = Object.keys(opts).length === 0 ? null : JSON.stringify(opts);
   // call runs on the JS thread, called by the addon with the context JSON;
   // it answers "C" (no answer) or "R<result JSON>" and never throws.
+  // state.depth counts the calls of fn in progress on this thread;
+  // state.removed is set by Hook.unregister (later calls answer "C").
+  const state = { depth: 0, removed: false };
   const call = (text) => {
+    if (state.removed) return 'C';
+    state.depth++;
     try {
       const r = fn(JSON.parse(text));
       if (r === undefined || r === null || r === 'continue') return 'C';
@@ -79,10 +84,12 @@ module.exports = function register(point, fn, options) {
     } catch (e) {
       warn(point, e);
       return 'C';
+    } finally {
+      state.depth--;
     }
   };
   const h = engineHandleOrThrow(this);
   const id = native.hookRegister(h, point, priority, json, call);
   const { Hook } = require('../hooks');
-  return new Hook(this[kEngine], id, point, present(o.name) ? o.name : null);
+  return new Hook(this[kEngine], id, point, present(o.name) ? o.name : null, state);
 };

@@ -55,7 +55,11 @@ module.exports = function register(spec, fn) {
   }
   // call runs on the JS thread with the parameters' JSON; it answers
   // "R<result JSON>" or "E<message>" and never throws.
+  // state as for hooks: calls in progress here, and removed by unregister.
+  const state = { depth: 0, removed: false };
   const call = (text) => {
+    if (state.removed) return 'Ethe tool was unregistered';
+    state.depth++;
     try {
       const r = fn(JSON.parse(text));
       if (r !== null && typeof r === 'object' && typeof r.then === 'function') {
@@ -67,9 +71,11 @@ module.exports = function register(spec, fn) {
       return 'R' + j;
     } catch (e) {
       return 'E' + message(e);
+    } finally {
+      state.depth--;
     }
   };
   native.toolRegister(engineHandleOrThrow(this), JSON.stringify(out), call);
   const { Tool } = require('../tools');
-  return new Tool(this[kEngine], s.name);
+  return new Tool(this[kEngine], s.name, state);
 };
