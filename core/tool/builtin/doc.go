@@ -11,7 +11,7 @@ func Register(r *tool.Registry) error {
 		fileOpsTool(), fileSearchTool(), archiveTool(), processTool(), environmentTool(), sysMonTool(), serviceTool(), converterTool(), watcherTool(),
 		httpRequestTool(), apiTesterTool(), webhookCallerTool(), urlAnalyzerTool(), webScraperTool(), webpageMonitorTool(),
 		sitemapCrawlerTool(), webSearchTool(), graphqlQueryTool(), imageProcessorTool(), audioProcessorTool(), videoProcessorTool(), emailSenderTool(),
-		jsonTool(), templateTool(), csvTool(), validationTool(), dateTimeTool(), diffTool()} {
+		jsonTool(), templateTool(), csvTool(), validationTool(), dateTimeTool(), diffTool(), databaseTool()} {
 		if err := r.Register(t); err != nil {
 			return err
 		}
