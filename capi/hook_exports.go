@@ -141,12 +141,15 @@ func llmspell_hook_register(e *C.llmspell_engine, point *C.char, priority C.int3
 		if err != nil {
 			return err
 		}
-		if err := checkKeys(o, "options_json", "name", "component"); err != nil {
+		if err := checkKeys(o, "options_json", "name", "component", "language"); err != nil {
 			return err
 		}
-		ro := &hook.RegisterOptions{Priority: int(priority), Language: "c"}
-		if err := strFields(o, map[string]*string{"name": &ro.Name, "component": &ro.ComponentFilter}); err != nil {
+		ro := &hook.RegisterOptions{Priority: int(priority)}
+		if err := strFields(o, map[string]*string{"name": &ro.Name, "component": &ro.ComponentFilter, "language": &ro.Language}); err != nil {
 			return err
+		}
+		if ro.Language == "" {
+			ro.Language = "c"
 		}
 		h := newCHook(fn, udv, udFree)
 		id, err := ref.eng.Hooks().Register(p, h.call, ro)

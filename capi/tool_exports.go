@@ -143,14 +143,17 @@ func llmspell_tool_register(e *C.llmspell_engine, specJSON *C.char, specLen C.si
 		if err != nil {
 			return err
 		}
-		if err := checkKeys(m, "spec_json", "name", "description", "category", "security_level", "version", "tags", "parameters"); err != nil {
+		if err := checkKeys(m, "spec_json", "name", "description", "category", "security_level", "version", "tags", "parameters", "language"); err != nil {
 			return err
 		}
-		t := &tool.Tool{Language: "c"}
+		t := &tool.Tool{}
 		var level string
 		if err := strFields(m, map[string]*string{"name": &t.Name, "description": &t.Description, "category": &t.Category,
-			"security_level": &level, "version": &t.Version}); err != nil {
+			"security_level": &level, "version": &t.Version, "language": &t.Language}); err != nil {
 			return err
+		}
+		if t.Language == "" {
+			t.Language = "c"
 		}
 		if level != "" {
 			if t.Level, err = tool.ParseLevel(level); err != nil {

@@ -1238,8 +1238,9 @@ llmspell_status llmspell_event_query(llmspell_engine *engine, const char *query_
  *   priority (in) lower runs first (highest -100, high -50, normal 0,
  *     low 50, lowest 100);
  *   options_json, options_len (in, optional) {"name":"...",
- *     "component":"state"} (component limits the hook to one component
- *     type); NULL/0 for none;
+ *     "component":"state","language":"python"} (component limits the hook
+ *     to one component type; language, default "c", shows in listings);
+ *     NULL/0 for none;
  *   fn (in) the hook; must not be NULL;
  *   user_data (in, optional) passed to every call;
  *   user_data_free (in, optional) called once when the hook is
@@ -1355,7 +1356,8 @@ llmspell_status llmspell_tool_list(llmspell_engine *engine, const char *options_
  * llmspell_tool_register registers a tool written in C.
  * spec_json: {"name" (required: letters, digits, _ - .),"description",
  *  "category","security_level":"safe"|"restricted"|"privileged",
- *  "version","tags":[...],"parameters":<JSON Schema object>}.
+ *  "version","tags":[...],"parameters": a JSON Schema object,
+ *  "language": shown in listings, default "c"}.
  * Params: engine (in) a live engine; spec_json, spec_len (in) must not be
  *   NULL; fn (in) must not be NULL; user_data (in, optional);
  *   user_data_free (in, optional) called once when the tool is
