@@ -337,14 +337,14 @@ class Hooks:
         if not callable(fn):
             raise TypeError(f"fn must be callable, not {type(fn).__name__}")
         prio = _priority(priority)
-        opts: Dict[str, Any] = {}
+        opts: Dict[str, Any] = {"language": "python"}
         if name is not None:
             _cstr(name, "name")
             opts["name"] = name
         if component is not None:
             _cstr(component, "component")
             opts["component"] = component
-        raw = _dumps(opts) if opts else None
+        raw = _dumps(opts)
         engine = self._engine
         hook = Hook(engine, point, fn, prio, name)
         id_out = c_uint64()

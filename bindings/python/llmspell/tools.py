@@ -388,7 +388,7 @@ class Tools:
         _cstr(name, "name")
         if not callable(fn):
             raise TypeError(f"fn must be callable, not {type(fn).__name__}")
-        spec: Dict[str, Any] = {"name": name}
+        spec: Dict[str, Any] = {"name": name, "language": "python"}
         _opt_str(spec, "description", description)
         _opt_str(spec, "category", category)
         _opt_str(spec, "security_level", security_level)

@@ -93,16 +93,16 @@ def test_hook_priority_order(mem) -> None:
     ]
     mem.state.set(None, "k", 1)
     assert order == ["first", "high", "normal", "ten", "lowest"]
-    listed = [h for h in mem.hooks.list("BeforeStateWrite") if h["language"] == "c"]
+    listed = [h for h in mem.hooks.list("BeforeStateWrite") if h["language"] == "python"]
     assert [h["name"] for h in listed] == order
     assert [h["priority"] for h in listed] == [-1000, -50, 0, 10, 100]
     assert {h["id"] for h in listed} == {h.id for h in hooks}
     assert all(h["calls"] == 1 for h in listed)
-    assert [h["name"] for h in mem.hooks.list() if h["language"] == "c"] == order
+    assert [h["name"] for h in mem.hooks.list() if h["language"] == "python"] == order
     assert mem.hooks.list("SessionStart") == []
     for h in hooks:
         h.unregister()
-    assert [h for h in mem.hooks.list() if h["language"] == "c"] == []
+    assert [h for h in mem.hooks.list() if h["language"] == "python"] == []
 
 
 def test_hook_modifications_chain(mem) -> None:
@@ -220,7 +220,7 @@ def test_hook_bad_arguments(mem) -> None:
         mem.hooks.register("BeforeStateWrite", lambda ctx: None, priority=1.5)  # type: ignore[arg-type]
     with pytest.raises(llmspell.InvalidArgumentError):
         mem.hooks.list("Nowhere")
-    assert [h for h in mem.hooks.list() if h["language"] == "c"] == []
+    assert [h for h in mem.hooks.list() if h["language"] == "python"] == []
 
 
 def test_hook_component_filter(mem) -> None:
