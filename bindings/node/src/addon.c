@@ -28,6 +28,11 @@
  *   event into the subscription's bounded queue; one non-blocking tsfn call
  *   per batch wakes the event loop, which calls the JS listener (see
  *   struct push_sub).
+ * - Hooks and tools written in JS (js_cb): called directly when the library
+ *   calls them on the JS thread, else posted through a thread-safe function
+ *   while the calling thread waits (5 s at most); runSync and the
+ *   unregister calls run on a pool thread while the JS thread serves those
+ *   requests (see "Hooks and tools written in JS").
  * - Errors are built by a JS factory (setErrorFactory) so that the one
  *   LlmspellError class lives in JS.
  * - The addon is linked -z nodelete (scripts/build.js): Node dlclose()s an

@@ -2,7 +2,7 @@
 
 const native = require('../native');
 const { callAsync, liveEngineHandle } = require('../admin-args');
-const { paramsJson, strArg } = require('./tool-args');
+const { paramsJson, strArg } = require('../tool-args');
 
 /**
  * invokeAsync is invoke() on a thread of the addon's pool: the event loop

@@ -2,7 +2,7 @@
 
 const native = require('../native');
 const { engineHandleOrThrow } = require('../admin-args');
-const { paramsJson, strArg } = require('./tool-args');
+const { paramsJson, strArg } = require('../tool-args');
 
 /**
  * invoke calls a tool by name or alias (llmspell_tool_invoke) on the

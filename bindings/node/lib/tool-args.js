@@ -1,7 +1,7 @@
 'use strict';
 // tool-args.js checks the arguments shared by tools.invoke and invokeAsync.
 
-const { strArg, describe } = require('../admin-args');
+const { strArg, describe } = require('./admin-args');
 
 // paramsJson encodes a tool's parameters (an object; undefined/null for {}).
 function paramsJson(params) {
