@@ -108,7 +108,7 @@ func watchRun(ctx context.Context, c *tool.Call) (value.Value, error) {
 	}
 	recursive := fBool(c, "recursive", true)
 	prev := watchSnapshot(paths, pattern, recursive)
-	events := value.List{}
+	var burst watchBurst
 	start := time.Now()
 	deadline := time.NewTimer(timeout)
 	defer deadline.Stop()
@@ -146,8 +146,7 @@ loop:
 		sort.Slice(batch, func(i, j int) bool { return batch[i]["path"].(string) < batch[j]["path"].(string) })
 		for _, e := range batch {
 			e["elapsed_ms"] = now.Sub(start).Milliseconds()
-			events = append(events, e)
-			if len(events) >= maxEvents {
+			if burst.merge(e) >= maxEvents {
 				break loop
 			}
 		}
@@ -159,6 +158,58 @@ loop:
 			break loop
 		}
 	}
+	events := burst.list()
 	return value.Map{"events": events, "count": int64(len(events)), "timed_out": timedOut && len(events) == 0,
 		"watched": int64(len(prev)), "duration_ms": time.Since(start).Milliseconds()}, nil
+}
+
+// watchBurst collects one burst of changes with at most one event per path.
+// Polling sees a single write as several steps (a new file shows up empty,
+// then grows), so the steps are folded into the net change a caller cares
+// about: created then modified is still created, created then deleted is
+// nothing, modified then deleted is deleted, deleted then created is modified.
+type watchBurst struct {
+	order []value.Map
+	index map[string]int
+	n     int // live (non-nil) entries in order
+}
+
+// merge folds e into the burst and returns the number of live events.
+func (b *watchBurst) merge(e value.Map) int {
+	if b.index == nil {
+		b.index = map[string]int{}
+	}
+	p := e["path"].(string)
+	i, seen := b.index[p]
+	if !seen || b.order[i] == nil {
+		b.index[p] = len(b.order)
+		b.order = append(b.order, e)
+		b.n++
+		return b.n
+	}
+	prev := b.order[i]
+	switch prev["kind"].(string) + "+" + e["kind"].(string) {
+	case "created+modified":
+		prev["elapsed_ms"] = e["elapsed_ms"]
+	case "created+deleted":
+		b.order[i] = nil
+		b.n--
+	case "deleted+created":
+		e["kind"] = "modified"
+		b.order[i] = e
+	default:
+		b.order[i] = e
+	}
+	return b.n
+}
+
+// list returns the live events in the order their paths first changed.
+func (b *watchBurst) list() value.List {
+	out := value.List{}
+	for _, e := range b.order {
+		if e != nil {
+			out = append(out, e)
+		}
+	}
+	return out
 }
