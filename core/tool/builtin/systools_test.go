@@ -93,6 +93,10 @@ func mustReal(t *testing.T, p string) string {
 }
 
 func TestEnvironmentReader(t *testing.T) {
+	// CI exports LLMSPELL_TEST_PG_DSN (database_connector); hide it so the
+	// LLMSPELL_TEST_* pattern below sees only this test's variables.
+	t.Setenv("LLMSPELL_TEST_PG_DSN", "")
+	os.Unsetenv("LLMSPELL_TEST_PG_DSN")
 	os.Setenv("LLMSPELL_TEST_PLAIN", "visible")
 	os.Setenv("LLMSPELL_TEST_API_KEY", "abc")
 	os.Setenv("LLMSPELL_TEST_OTHER", "sk-ant-abcdefghijklmnopqrstuvwxyz")
