@@ -335,3 +335,23 @@ test('a hook and a tool that unregister themselves when called from a pool threa
   assert.throws(() => e.tools.invoke('js_once', {}), (err) => err.code === 'not_found');
   assert.deepEqual(e.hooks.list('BeforeStateWrite'), []);
 });
+
+test('hooks and tools registered in a worker thread are served on that worker', async () => {
+  const { Worker } = require('node:worker_threads');
+  const path = require('node:path');
+  const w = new Worker(`
+    const { parentPort } = require('node:worker_threads');
+    const { Engine } = require(${JSON.stringify(path.join(__dirname, '..'))});
+    const e = new Engine();
+    e.hooks.register('BeforeStateWrite', () => ({ type: 'modified', data: { value: 'worker' } }));
+    e.tools.register({ name: 'w_tool' }, () => 'from worker');
+    const sync = e.runSync('State.set("a", 1) return State.get("a")').value;
+    e.run('State.set("b", 1) return {State.get("b"), Tool.invoke("w_tool", {}).result.result}').then((r) => {
+      parentPort.postMessage([sync, ...r.value]);
+      e.close();
+    });
+  `, { eval: true });
+  const [msg] = await once(w, 'message');
+  assert.deepEqual(msg, ['worker', 'worker', 'from worker']);
+  await once(w, 'exit');
+});
