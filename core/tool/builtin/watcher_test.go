@@ -14,7 +14,11 @@ func TestFileWatcher(t *testing.T) {
 	os.WriteFile(filepath.Join(root, "old.txt"), []byte("1"), 0o644)
 	os.WriteFile(filepath.Join(root, "gone.txt"), []byte("1"), 0o644)
 	os.MkdirAll(filepath.Join(root, "sub"), 0o755)
+	// Writers finish before the test returns, or TempDir cleanup races them.
+	written := make(chan struct{}, 2)
+	defer func() { <-written; <-written }()
 	go func() {
+		defer func() { written <- struct{}{} }()
 		time.Sleep(100 * time.Millisecond)
 		os.WriteFile(filepath.Join(root, "new.txt"), []byte("x"), 0o644)
 		os.WriteFile(filepath.Join(root, "old.txt"), []byte("22"), 0o644)
@@ -47,6 +51,7 @@ func TestFileWatcher(t *testing.T) {
 	}
 	// max_events, not recursive
 	go func() {
+		defer func() { written <- struct{}{} }()
 		time.Sleep(80 * time.Millisecond)
 		for _, n := range []string{"a", "b", "c", "d"} {
 			os.WriteFile(filepath.Join(root, n), nil, 0o644)
