@@ -215,6 +215,10 @@ func TestDatabaseConnectorScan(t *testing.T) {
 
 func TestDatabaseConnectorPostgres(t *testing.T) {
 	dsn := os.Getenv("LLMSPELL_TEST_PG_DSN")
+	if dsn == "" && os.Getenv("CI") == "true" {
+		// .ci/run starts a server; a skip there would pass an untested tool off as tested.
+		t.Fatal("CI=true but LLMSPELL_TEST_PG_DSN is not set: the PostgreSQL setup in .ci/run failed (see its log)")
+	}
 	if dsn == "" {
 		t.Skip("LLMSPELL_TEST_PG_DSN is not set: the PostgreSQL test needs a server; .ci/run starts one and sets it (e.g. postgres://llmspell:llmspell@127.0.0.1:5432/llmspell?sslmode=disable)")
 	}
