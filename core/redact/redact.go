@@ -9,6 +9,7 @@
 package redact
 
 import (
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -25,9 +26,29 @@ var secretValue = regexp.MustCompile(`^(sk-ant-[A-Za-z0-9_\-]{8,}|sk-[A-Za-z0-9_
 // IsSecretName reports whether a field name looks like a credential.
 func IsSecretName(name string) bool { return secretName.MatchString(name) }
 
-// IsSecretString reports whether s looks like a provider key or a JWT.
+// IsSecretString reports whether s looks like a provider key, a JWT, or a
+// URL that carries a password (a database DSN such as
+// postgres://user:pass@host/db).
 func IsSecretString(s string) bool {
-	return len(s) >= 20 && secretValue.MatchString(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if hasURLPassword(s) {
+		return true
+	}
+	return len(s) >= 20 && secretValue.MatchString(s)
+}
+
+// hasURLPassword reports whether s is a URL whose user info has a password.
+func hasURLPassword(s string) bool {
+	i := strings.Index(s, "://")
+	if i <= 0 || !strings.Contains(s[i:], "@") {
+		return false // cheap reject before parsing
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return false
+	}
+	_, ok := u.User.Password()
+	return ok
 }
 
 // Value returns a copy of v with secret fields and secret-looking strings

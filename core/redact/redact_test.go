@@ -35,3 +35,20 @@ func TestRedactsNamesAndValues(t *testing.T) {
 		t.Fatal("false positive")
 	}
 }
+
+func TestURLPasswordIsSecret(t *testing.T) {
+	for s, want := range map[string]bool{
+		"postgres://llmspell:llmspell@127.0.0.1:5432/db?sslmode=disable": true,
+		"  mysql://u:p@h/db ":                true,
+		"https://user@example.com/":          false, // no password
+		"https://example.com/a@b":            false,
+		"see http://x.y for a:b@c":           false,
+		"postgres://127.0.0.1:5432/db":       false,
+		"not a url user:pass@host":           false,
+		"redis://:only-password@localhost/0": true,
+	} {
+		if got := IsSecretString(s); got != want {
+			t.Errorf("IsSecretString(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
