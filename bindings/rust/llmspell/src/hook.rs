@@ -156,7 +156,7 @@ impl<'e> Hooks<'e> {
     /// list describes the registered hooks of every language, at `point` or
     /// at every point, in execution order per point: `[{"id","name",
     /// "point","priority","language","breaker","calls","failures","slow",
-    /// "skipped"}]` (Rust hooks have language `"c"`). Wraps
+    /// "skipped"}]` (Rust hooks have language `"rust"`). Wraps
     /// `llmspell_hook_list`.
     ///
     /// Errors: [`ErrorCode::InvalidArgument`] (unknown point).
@@ -222,6 +222,8 @@ impl HookOptions {
             no_nul(c, "component")?;
             m.insert("component".into(), Value::from(c.as_str()));
         }
+        // Listings and records show which host wrote the hook.
+        m.insert("language".into(), Value::from("rust"));
         Ok(Value::Object(m).to_string())
     }
 }

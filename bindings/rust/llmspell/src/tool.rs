@@ -81,7 +81,7 @@ impl<'e> Tools<'e> {
     /// list describes the tools, sorted by name, in the shape of
     /// `opts.format`: [`ToolFormat::Info`] gives `{"name","description",
     /// "category","security_level","version","tags","language","schema"}`
-    /// (Rust tools have language `"c"`), [`ToolFormat::OpenAI`]
+    /// (Rust tools have language `"rust"`), [`ToolFormat::OpenAI`]
     /// `{"type":"function","function":{"name","description","parameters"}}`
     /// and [`ToolFormat::Anthropic`] `{"name","description","input_schema"}`.
     /// Wraps `llmspell_tool_list`.
@@ -445,6 +445,8 @@ impl ToolSpec {
         if !self.parameters.is_null() {
             m.insert("parameters".into(), self.parameters.clone());
         }
+        // Listings show which host wrote the tool.
+        m.insert("language".into(), Value::from("rust"));
         Ok(Value::Object(m).to_string())
     }
 }

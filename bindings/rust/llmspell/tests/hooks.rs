@@ -494,7 +494,7 @@ fn options_name_and_component_filter() {
         .expect("listed");
     assert_eq!(audit["name"], json!("audit"));
     assert_eq!(audit["priority"], json!(7));
-    assert_eq!(audit["language"], json!("c"));
+    assert_eq!(audit["language"], json!("rust"));
     assert_eq!(audit["point"], json!("BeforeStateWrite"));
     assert_eq!(audit["calls"], json!(1));
     assert!(e.hooks().list(Some("SessionStart")).unwrap().is_empty());

@@ -308,7 +308,7 @@ fn list_in_three_formats() {
     assert_eq!(mine["version"], "2.1.0");
     assert_eq!(mine["security_level"], "privileged");
     assert_eq!(mine["tags"], json!(["rust"]));
-    assert_eq!(mine["language"], "c");
+    assert_eq!(mine["language"], "rust");
     assert_eq!(mine["description"], "echoes its parameters");
     assert_eq!(mine["schema"]["required"], json!(["n"]));
     assert_eq!(
