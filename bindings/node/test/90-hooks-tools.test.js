@@ -53,6 +53,7 @@ test('BeforeStateWrite hook from engine.state.set (main thread)', (t) => {
   assert.equal(listed.length, 1);
   assert.equal(listed[0].name, 'js-writes');
   assert.equal(listed[0].priority, -5);
+  assert.equal(listed[0].language, 'node');
   assert.ok(listed[0].calls >= 4);
   assert.ok(e.hooks.list().some((h) => h.id === hook.id));
 });
@@ -198,6 +199,7 @@ test('tools: list in the three formats, by category and tag', (t) => {
   assert.ok(custom.some((x) => x.name === 'js_listed'));
   assert.ok(custom.every((x) => x.category === 'custom'));
   assert.deepEqual(e.tools.list({ tag: 'jsx' }).map((x) => x.name), ['js_listed']);
+  assert.equal(custom.find((x) => x.name === 'js_listed').language, 'node');
   const openai = e.tools.list({ format: 'openai', category: 'custom' });
   assert.equal(openai[0].type, 'function');
   const anthropic = e.tools.list({ format: 'anthropic', category: 'custom' });

@@ -59,10 +59,11 @@ module.exports = function register(point, fn, options) {
       throw new TypeError(`options.priority must be a number or a priority name, got ${describe(o.priority)}`);
     }
   }
-  const opts = {};
+  // Listings and hook records show which host wrote the hook.
+  const opts = { language: 'node' };
   if (present(o.name)) opts.name = strArg(o.name, 'options.name');
   if (present(o.component)) opts.component = strArg(o.component, 'options.component');
-  const json = Object.keys(opts).length === 0 ? null : JSON.stringify(opts);
+  const json = JSON.stringify(opts);
   // call runs on the JS thread, called by the addon with the context JSON;
   // it answers "C" (no answer) or "R<result JSON>" and never throws.
   // state.depth counts the calls of fn in progress on this thread;

@@ -37,7 +37,7 @@ module.exports = function register(spec, fn) {
   const s = optionsArg(spec, KNOWN, 'spec');
   strArg(s.name, 'spec.name');
   if (typeof fn !== 'function') throw new TypeError(`fn must be a function, got ${describe(fn)}`);
-  const out = { name: s.name };
+  const out = { name: s.name, language: 'node' };
   for (const [k, j] of [['description', 'description'], ['category', 'category'], ['securityLevel', 'security_level'], ['version', 'version']]) {
     if (present(s[k])) out[j] = strArg(s[k], `spec.${k}`);
   }
