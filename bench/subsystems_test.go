@@ -286,6 +286,37 @@ func BenchmarkTools(b *testing.B) {
 	}
 }
 
+// BenchmarkToolHookOverhead measures the same trivial tool call with no
+// hook and with one no-op Go hook at BeforeToolExecution and one at
+// AfterToolExecution: the report gives the overhead as a percentage.
+func BenchmarkToolHookOverhead(b *testing.B) {
+	for _, hooked := range []bool{false, true} {
+		name := "plain"
+		if hooked {
+			name = "hooked"
+		}
+		b.Run(name, func(b *testing.B) {
+			e, _ := pebbleEngine(b, "batched")
+			if hooked {
+				noop := func(context.Context, *hook.Context) (hook.Result, error) { return hook.Result{}, nil }
+				for _, p := range []hook.Point{hook.BeforeToolExecution, hook.AfterToolExecution} {
+					if _, err := e.Hooks().Register(p, noop, nil); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+			params := value.Map{"input": "hello world"}
+			b.ReportAllocs()
+			for b.Loop() {
+				env, err := e.Tools().Invoke(ctx, "base64_encoder", params)
+				if err != nil || !env.Success {
+					b.Fatal(err, env)
+				}
+			}
+		})
+	}
+}
+
 // jsonDoc builds a JSON document of about size bytes: {"items": [...]}.
 func jsonDoc(size int) string {
 	var b bytes.Buffer

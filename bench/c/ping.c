@@ -20,6 +20,12 @@
  *   run_js_empty_us      the same in JS
  *   run_lua_return1_us   "return 1" in Lua (a result to encode)
  *   run_js_return1_us    "return 1" in JS
+ *   event_pull_us        llmspell_event_publish + llmspell_subscription_next
+ *                        on one pull subscription (both JSON strings freed)
+ *   event_callback_us    per event: llmspell_event_publish of a burst,
+ *                        until the dispatcher has called the callback for
+ *                        every one (the C callback path, end to end)
+ *   tool_invoke_us       llmspell_tool_invoke("uuid_generator", "{}")
  *
  * Each timed figure is the best of 3 rounds of the mean time per call.
  * Build: cc -O2 -I build/include bench/c/ping.c -L build/lib -lllmspell
@@ -100,6 +106,52 @@ static void body_run_lua_return1(void) { run(g_engine, "lua", "return 1"); }
 static void body_run_js_return1(void) { run(g_engine, "js", "return 1"); }
 static void body_engine_new_free(void) { llmspell_engine_free(engine_new()); }
 
+static llmspell_subscription *g_pull;
+static void body_event_pull(void) {
+    llmspell_error *err = NULL;
+    char *ev = NULL;
+    llmspell_status st = llmspell_event_publish(g_engine, "bench.pull", "{\"n\":1}", 7, NULL, 0,
+                                                NULL, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_event_publish", st, err);
+    st = llmspell_subscription_next(g_pull, 1000, &ev, NULL, &err);
+    if (st != LLMSPELL_OK || ev == NULL) die("llmspell_subscription_next", st, err);
+    llmspell_free(ev);
+}
+
+/* The callback path: a burst of publishes, then wait for the dispatcher to
+ * deliver all of them. The counter is written on the dispatcher thread. */
+static unsigned long g_delivered;
+static void on_event(void *user_data, const char *json, size_t len) {
+    (void)user_data;
+    (void)json;
+    (void)len;
+    __atomic_add_fetch(&g_delivered, 1, __ATOMIC_RELEASE);
+}
+#define CALLBACK_BURST 256
+static void body_event_callback_burst(void) {
+    unsigned long target = __atomic_load_n(&g_delivered, __ATOMIC_ACQUIRE) + CALLBACK_BURST;
+    for (int i = 0; i < CALLBACK_BURST; i++) {
+        llmspell_error *err = NULL;
+        llmspell_status st = llmspell_event_publish(g_engine, "bench.callback", NULL, 0, NULL, 0,
+                                                    NULL, NULL, &err);
+        if (st != LLMSPELL_OK) die("llmspell_event_publish", st, err);
+    }
+    struct timespec nap = {0, 20 * 1000};
+    double deadline = now_ns() + 10e9;
+    while (__atomic_load_n(&g_delivered, __ATOMIC_ACQUIRE) < target) {
+        if (now_ns() > deadline) die("event callback delivery (10 s)", 1, NULL);
+        nanosleep(&nap, NULL);
+    }
+}
+
+static void body_tool_invoke(void) {
+    char *env = NULL;
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_tool_invoke(g_engine, "uuid_generator", "{}", 2, &env, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_tool_invoke", st, err);
+    llmspell_free(env);
+}
+
 /* per_call_ns returns the best of 3 rounds of the mean ns per call. */
 static double per_call_ns(void (*fn)(void), long n) {
     if (n < 1) n = 1;
@@ -144,6 +196,22 @@ int main(int argc, char **argv) {
     double js_empty = per_call_ns(body_run_js_empty, N(20000)) / 1e3;
     double lua_ret = per_call_ns(body_run_lua_return1, N(20000)) / 1e3;
     double js_ret = per_call_ns(body_run_js_return1, N(20000)) / 1e3;
+
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_subscription_new(g_engine, "bench.pull", NULL, 0, &g_pull, &err);
+    if (st != LLMSPELL_OK) die("llmspell_subscription_new", st, err);
+    double event_pull = per_call_ns(body_event_pull, N(100000)) / 1e3;
+    llmspell_subscription_free(g_pull);
+    /* a buffer larger than the burst: nothing is dropped, every event is waited for */
+    const char *cb_opts = "{\"buffer_size\":4096,\"policy\":\"block\"}";
+    llmspell_subscription *cb = NULL;
+    st = llmspell_event_subscribe_callback(g_engine, "bench.callback", cb_opts, strlen(cb_opts),
+                                           on_event, NULL, NULL, &cb, &err);
+    if (st != LLMSPELL_OK) die("llmspell_event_subscribe_callback", st, err);
+    double event_cb = per_call_ns(body_event_callback_burst, N(200)) / CALLBACK_BURST / 1e3;
+    llmspell_subscription_free(cb);
+    double tool_invoke = per_call_ns(body_tool_invoke, N(50000)) / 1e3;
+
     double new_free = per_call_ns(body_engine_new_free, N(300)) / 1e3;
     llmspell_engine_free(g_engine);
 
@@ -154,10 +222,12 @@ int main(int argc, char **argv) {
            "\"rss_peak_kb\":%ld,\"engine_new_first_us\":%.1f,\"engine_new_free_us\":%.1f,"
            "\"version_ns\":%.1f,\"ping_ns\":%.1f,\"ping_err_ns\":%.1f,"
            "\"run_lua_empty_us\":%.2f,\"run_js_empty_us\":%.2f,"
-           "\"run_lua_return1_us\":%.2f,\"run_js_return1_us\":%.2f}\n",
+           "\"run_lua_return1_us\":%.2f,\"run_js_return1_us\":%.2f,"
+           "\"event_pull_us\":%.2f,\"event_callback_us\":%.3f,\"tool_invoke_us\":%.2f}\n",
            llmspell_version(), first_call_us, rss_loaded, rss_loaded_anon, rss_loaded_file,
            rss_engine, rss_engine_anon, rss_engine_file, rss_warm, rss_warm_anon, rss_warm_file,
            status_kb("VmHWM"), first_us,
-           new_free, version_ns, ping_ns, ping_err_ns, lua_empty, js_empty, lua_ret, js_ret);
+           new_free, version_ns, ping_ns, ping_err_ns, lua_empty, js_empty, lua_ret, js_ret,
+           event_pull, event_cb, tool_invoke);
     return 0;
 }
