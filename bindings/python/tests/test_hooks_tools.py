@@ -78,6 +78,40 @@ def test_hook_replace_skips_write(mem) -> None:
     assert mem.state.get(None, "new") is None
 
 
+def test_hooks_modify_cancel_replace_seen_through_state_events(tmp_path) -> None:
+    """The issue's check, on pebble: three hooks act on three writes and a
+    state.* subscription sees exactly the writes that happened."""
+
+    def act(ctx: Dict[str, Any]) -> Any:
+        d = ctx["data"]
+        if d["key"] == "m":
+            return {"type": "modified", "data": dict(d, value=d["value"].upper())}
+        if d["key"] == "c":
+            return {"type": "cancel", "reason": "c is frozen"}
+        if d["key"] == "r":
+            return {"type": "replace", "data": None}
+        return None
+
+    with llmspell.Engine({"storage": {"backend": "pebble", "data_dir": str(tmp_path)}}) as e:
+        with e.events.subscribe("state.*") as sub, e.hooks.register("BeforeStateWrite", act):
+            e.state.set(None, "m", "quiet")
+            with pytest.raises(llmspell.CancelledError, match="c is frozen"):
+                e.state.set(None, "c", 1)
+            e.state.set(None, "r", "ignored")
+            e.state.set(None, "end", True)  # a marker: every earlier event came before it
+            seen = []
+            while True:
+                ev = sub.next(timeout=2.0)
+                assert ev is not None, f"no state.write for the marker; saw {seen}"
+                seen.append((ev["type"], ev["data"]["key"], ev["data"].get("value")))
+                if ev["data"]["key"] == "end":
+                    break
+        assert seen == [("state.write", "m", "QUIET"), ("state.write", "end", True)]
+        assert e.state.get(None, "m") == "QUIET"
+        assert e.state.get(None, "c") is None
+        assert e.state.get(None, "r") is None
+
+
 def test_hook_priority_order(mem) -> None:
     order: List[str] = []
 
