@@ -22,6 +22,9 @@ func TestConformanceScripts(t *testing.T) {
 	}
 	args := value.Map{"name": "x", "1": "pos"}
 	for _, lf := range luaFiles {
+		if filepath.Base(lf) == "every_tool.lua" {
+			continue // needs the temp folder and loopback server of TestEveryTool
+		}
 		jf := strings.TrimSuffix(lf, ".lua") + ".js"
 		t.Run(filepath.Base(lf), func(t *testing.T) {
 			if _, err := os.Stat(jf); err != nil {
