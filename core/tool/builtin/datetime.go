@@ -181,6 +181,14 @@ func addUnit(t time.Time, amount float64, unit string) (time.Time, error) {
 		if math.Abs(amount) > 1e6 {
 			return t, fail("date_time_handler", "amount %v is out of range", amount)
 		}
+		if y != 0 || m != 0 {
+			// Years and months stop at the end of a shorter month
+			// (Jan 31 + 1 month = Feb 28/29), as calendars and most date
+			// libraries do, instead of rolling into the next month.
+			first := time.Date(t.Year()+y, t.Month()+time.Month(m), 1, t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), t.Location())
+			last := first.AddDate(0, 1, -1).Day()
+			return first.AddDate(0, 0, min(t.Day(), last)-1+d), nil
+		}
 		return t.AddDate(y, m, d), nil
 	}
 	n := int(amount)

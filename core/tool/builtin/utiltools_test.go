@@ -91,8 +91,24 @@ func TestDateTime(t *testing.T) {
 	if m = res(value.Map{"operation": "convert_timezone", "input": "2024-07-01T12:00:00Z", "target_timezone": "+05:30"}); m["hour"] != int64(17) {
 		t.Fatalf("offset zone %v", m)
 	}
-	if m = res(value.Map{"operation": "add", "input": "2024-01-31", "amount": int64(1), "unit": "months"}); m["iso"] != "2024-03-02T00:00:00Z" {
-		t.Fatalf("add month %v", m)
+	// years and months stop at the end of a shorter month
+	for _, c := range []struct {
+		op, in string
+		n      int64
+		unit   string
+		want   string
+	}{
+		{"add", "2024-01-31", 1, "months", "2024-02-29T00:00:00Z"},
+		{"add", "2023-01-31T10:30:00Z", 1, "months", "2023-02-28T10:30:00Z"},
+		{"add", "2024-01-15", 1, "months", "2024-02-15T00:00:00Z"},
+		{"subtract", "2024-03-31", 1, "months", "2024-02-29T00:00:00Z"},
+		{"add", "2024-02-29", 1, "years", "2025-02-28T00:00:00Z"},
+		{"add", "2024-10-31", 14, "months", "2025-12-31T00:00:00Z"},
+		{"add", "2024-01-31", 30, "days", "2024-03-01T00:00:00Z"},
+	} {
+		if m = res(value.Map{"operation": c.op, "input": c.in, "amount": c.n, "unit": c.unit}); m["iso"] != c.want {
+			t.Errorf("%s %s %d %s = %v, want %s", c.op, c.in, c.n, c.unit, m["iso"], c.want)
+		}
 	}
 	if m = res(value.Map{"operation": "subtract", "input": "2024-03-01T00:00:00Z", "amount": 1.5, "unit": "hours"}); m["iso"] != "2024-02-29T22:30:00Z" {
 		t.Fatalf("subtract %v", m)
