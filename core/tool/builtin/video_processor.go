@@ -168,6 +168,11 @@ func videoRun(ctx context.Context, c *tool.Call) (value.Value, error) {
 		if op == "thumbnail" {
 			args = append(args, "-vf", "scale="+strconv.FormatInt(fInt(c, "width", 320), 10)+":-2")
 		}
+		// ffmpeg exits 0 without writing when the timestamp is past the end;
+		// drop an earlier image so it is not reported as the new frame
+		if fi, err := os.Lstat(dst); err == nil && fi.Mode().IsRegular() {
+			_ = os.Remove(dst)
+		}
 		if _, err := vExec(ctx, c, path, "ffmpeg", append(args, dst)...); err != nil {
 			return nil, err
 		}
