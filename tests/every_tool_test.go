@@ -2,7 +2,6 @@ package tests
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"image"
 	"image/color"
@@ -153,15 +152,7 @@ func TestEveryTool(t *testing.T) {
 			t.Fatal(err)
 		}
 		args := value.Map{"dir": dir, "base_url": ts.URL, "host_port": strings.TrimPrefix(ts.URL, "http://"), "echo": echo}
-		res, err := h.RunFile(context.Background(), f, host.Request{Args: args})
-		if err != nil {
-			t.Fatalf("%s: %v", f, err)
-		}
-		b, err := value.Encode(res.Value)
-		if err != nil {
-			t.Fatal(err)
-		}
-		enc[i] = string(b)
+		enc[i] = runFileJSON(t, h, f, args)
 		srv.mu.Lock()
 		if len(srv.webhooks) != 1 || !strings.Contains(srv.webhooks[0], `"event":"cast"`) || !strings.Contains(srv.webhooks[0], "|sha256=") {
 			t.Errorf("%s: webhook calls %q", f, srv.webhooks)

@@ -32,16 +32,7 @@ func TestConformanceScripts(t *testing.T) {
 			}
 			var enc [2]string
 			for i, f := range []string{lf, jf} {
-				h := newPebbleHost(t)
-				res, err := h.RunFile(context.Background(), f, host.Request{Args: args})
-				if err != nil {
-					t.Fatalf("%s: %v", f, err)
-				}
-				b, err := value.Encode(res.Value)
-				if err != nil {
-					t.Fatal(err)
-				}
-				enc[i] = string(b)
+				enc[i] = runFileJSON(t, newPebbleHost(t), f, args)
 			}
 			if enc[0] != enc[1] {
 				t.Fatalf("Lua and JS differ:\nlua: %s\njs:  %s", enc[0], enc[1])
@@ -65,4 +56,18 @@ func newPebbleHost(t *testing.T) *host.Host {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// runFileJSON runs a spell file with args and returns its result as JSON.
+func runFileJSON(t *testing.T, h *host.Host, file string, args value.Map) string {
+	t.Helper()
+	res, err := h.RunFile(context.Background(), file, host.Request{Args: args})
+	if err != nil {
+		t.Fatalf("%s: %v", file, err)
+	}
+	b, err := value.Encode(res.Value)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }
