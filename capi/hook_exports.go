@@ -8,6 +8,7 @@ import "C"
 
 import (
 	"context"
+	"strings"
 	"sync"
 	"unsafe"
 
@@ -192,6 +193,31 @@ func llmspell_hook_reply_set(r *C.llmspell_hook_reply, resultJSON *C.char, resul
 		return nil
 	})
 }
+
+//export llmspell_hook_reply_fail
+func llmspell_hook_reply_fail(r *C.llmspell_hook_reply, message *C.char, messageLen C.size_t) C.llmspell_status {
+	return guarded(nil, func() error {
+		obj, err := reg.lookupStream(uintptr(unsafe.Pointer(r)), tagReply, "hook reply")
+		if err != nil {
+			return err
+		}
+		rp := obj.(*reply)
+		msg := "the hook failed"
+		if message != nil && messageLen > 0 {
+			b := C.GoBytes(unsafe.Pointer(message), C.int(min(messageLen, maxFailMessage)))
+			msg = strings.ToValidUTF8(string(b), "\uFFFD")
+		}
+		rp.mu.Lock()
+		defer rp.mu.Unlock()
+		// A script-kind error: the hook's own code failed, as a raising Lua
+		// or JS hook does. The breaker counts it; the operation goes on.
+		rp.result, rp.err = nil, errs.New(errs.KindScript, "%s", msg)
+		return nil
+	})
+}
+
+// maxFailMessage bounds the message a failing hook leaves in records and logs.
+const maxFailMessage = 4096
 
 //export llmspell_hook_unregister
 func llmspell_hook_unregister(e *C.llmspell_engine, id C.uint64_t, errOut **C.llmspell_error) C.llmspell_status {

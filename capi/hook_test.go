@@ -32,6 +32,23 @@ func TestHooksThroughABI(t *testing.T) {
 	if l := tHookList(eng); !strings.Contains(l, `"language":"c"`) || !strings.Contains(l, `"priority":-10`) || !strings.Contains(l, `"failures":1`) {
 		t.Fatalf("list %s", l)
 	}
+	// llmspell_hook_reply_fail: the write goes on, the failures count, and
+	// the third failure in the window opens the breaker (1 garbage + 2 here).
+	for i := 0; i < 2; i++ {
+		if _, r := tState(eng, "set", &g, "fail_me", "", 0, &v, nil, ""); r.status != 0 {
+			t.Fatalf("a failed hook must not block the write: %+v", r)
+		}
+	}
+	if got, _ := tState(eng, "get", &g, "fail_me", "", 0, nil, nil, ""); got != `"original"` {
+		t.Fatalf("fail_me: %s", got)
+	}
+	if l := tHookList(eng); !strings.Contains(l, `"failures":3`) || !strings.Contains(l, `"breaker":"open"`) {
+		t.Fatalf("after failures: %s", l)
+	}
+	before := tSlot(slots, 0)
+	if _, r := tState(eng, "set", &g, "cancel_me", "", 0, &v, nil, ""); r.status != 0 || tSlot(slots, 0) != before {
+		t.Fatalf("an open breaker skips the hook: %+v, calls %d→%d", r, before, tSlot(slots, 0))
+	}
 	calls := tSlot(slots, 0)
 	if tHookUnregister(eng, id) != 0 || tSlot(slots, 2) != 1 {
 		t.Fatal("unregister or user_data_free")

@@ -14,7 +14,7 @@ static void test_event_cb(void *ud, char *json, size_t len) {
 static void test_event_free(void *ud) { ((int64_t *)ud)[2] = 1; }
 static int64_t test_slot(void *ud, int i) { return __atomic_load_n(&((int64_t *)ud)[i], __ATOMIC_SEQ_CST); }
 // A test hook: cancels writes of key "cancel_me", rewrites "modify_me",
-// answers garbage for "garbage_me"; counts calls in slots[0] and marks
+// answers garbage for "garbage_me", fails for "fail_me"; counts calls in slots[0] and marks
 // slots[2] when its user data is freed.
 static void test_hook(void *ud, char *json, size_t len, llmspell_hook_reply *reply) {
 	int64_t *slots = (int64_t *)ud;
@@ -23,6 +23,12 @@ static void test_hook(void *ud, char *json, size_t len, llmspell_hook_reply *rep
 	if (strstr(json, "\"key\":\"cancel_me\"")) r = "{\"type\":\"cancel\",\"reason\":\"from C\"}";
 	else if (strstr(json, "\"key\":\"modify_me\"")) r = "{\"type\":\"modified\",\"data\":{\"value\":\"from C\"}}";
 	else if (strstr(json, "\"key\":\"garbage_me\"")) r = "{\"type\":\"explode\"}";
+	else if (strstr(json, "\"key\":\"fail_me\"")) {
+		// answers first, then fails: the failure replaces the answer
+		llmspell_hook_reply_set(reply, (char *)"{\"type\":\"cancel\"}", 16);
+		llmspell_hook_reply_fail(reply, (char *)"C hook failed", 13);
+		return;
+	}
 	if (r) llmspell_hook_reply_set(reply, (char *)r, strlen(r));
 }
 // A test tool: echoes its parameters; {"fail":true} fails; counts calls in

@@ -135,9 +135,9 @@ typedef struct llmspell_tool_reply llmspell_tool_reply;
 typedef void (*llmspell_event_fn)(void *user_data, const char *event_json, size_t event_len);
 /* A hook: receives the hook context as UTF-8 JSON {"point","component":
  * {"type","name"},"data","metadata","correlation_id"} (borrowed for the
- * call) and may answer through reply with llmspell_hook_reply_set; no
- * answer means "continue". It runs synchronously on the thread that hit the
- * hook point. */
+ * call) and may answer through reply with llmspell_hook_reply_set, or
+ * report that it failed with llmspell_hook_reply_fail; no answer means
+ * "continue". It runs synchronously on the thread that hit the hook point. */
 typedef void (*llmspell_hook_fn)(void *user_data, const char *context_json, size_t context_len,
                                  llmspell_hook_reply *reply);
 /* A tool written in C: receives the validated parameters as UTF-8 JSON
@@ -1228,7 +1228,9 @@ llmspell_status llmspell_event_query(llmspell_engine *engine, const char *query_
  * result; the operation is skipped), {"type":"retry","delay_ms","max_attempts"},
  * {"type":"skipped"}, {"type":"redirect","target"}, {"type":"cache","key",
  * "ttl_s"}. Each hook runs under a circuit breaker (3 failures in 30 s or 2
- * calls over 50 ms open it for 15 s; announced as hook.breaker.* events).
+ * calls over 50 ms open it for 15 s; announced as hook.breaker.* events). A
+ * failure is a call answered with llmspell_hook_reply_fail (or with a
+ * malformed result); the operation goes on as if the hook had not run.
  */
 
 /*
@@ -1272,6 +1274,23 @@ llmspell_status llmspell_hook_register(llmspell_engine *engine, const char *poin
  */
 llmspell_status llmspell_hook_reply_set(llmspell_hook_reply *reply, const char *result_json,
                                         size_t result_len);
+
+/*
+ * llmspell_hook_reply_fail reports that a hook call failed (for a binding:
+ * the host closure raised). The failure counts toward the hook's circuit
+ * breaker, shows in llmspell_hook_list's "failures" and in hook records; the
+ * operation goes on as if the hook had not run. It replaces any answer set
+ * earlier in the call.
+ * Params: reply (in) the reply passed to the hook; valid only during that
+ *   call; message, message_len (in, optional) UTF-8 text saying why (at most
+ *   4096 bytes are kept; invalid UTF-8 is replaced); NULL/0 for a generic
+ *   message.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED (the call already returned).
+ * Ownership: message is borrowed for the call.
+ * Thread-safety: call it from the hook, on the hook's thread.
+ */
+llmspell_status llmspell_hook_reply_fail(llmspell_hook_reply *reply, const char *message,
+                                         size_t message_len);
 
 /*
  * llmspell_hook_unregister removes a hook. No call of it starts after this

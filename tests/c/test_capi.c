@@ -1470,11 +1470,140 @@ static void test_lua_timeout_repeated(void)
 	CHECK(timeouts == 500);
 }
 
+/* ---- hooks, events and tools from C, under the sanitizers --------------- */
+
+typedef struct {
+	atomic_int calls;
+	atomic_int freed;
+} hook_counts;
+
+/* cancels "c", rewrites "m", fails for "f"; counts its calls */
+static void c_hook(void *ud, const char *json, size_t len, llmspell_hook_reply *reply)
+{
+	hook_counts *hc = ud;
+	atomic_fetch_add(&hc->calls, 1);
+	CHECK(len == strlen(json));
+	const char *r = NULL;
+	if (strstr(json, "\"key\":\"c\""))
+		r = "{\"type\":\"cancel\",\"reason\":\"no c\"}";
+	else if (strstr(json, "\"key\":\"m\""))
+		r = "{\"type\":\"modified\",\"data\":{\"scope\":\"global\",\"key\":\"m\",\"value\":\"M\"}}";
+	else if (strstr(json, "\"key\":\"f\"")) {
+		CHECK(llmspell_hook_reply_fail(reply, "it broke", 8) == LLMSPELL_OK);
+		return;
+	}
+	if (r)
+		CHECK(llmspell_hook_reply_set(reply, r, strlen(r)) == LLMSPELL_OK);
+}
+
+static void c_hook_free(void *ud) { atomic_fetch_add(&((hook_counts *)ud)->freed, 1); }
+
+/* a C tool: {"a":n,"b":m} → n+m as JSON; anything else fails */
+static void c_tool(void *ud, const char *json, size_t len, llmspell_tool_reply *reply)
+{
+	(void)ud;
+	(void)len;
+	long a = 0, b = 0;
+	if (sscanf(json, "{\"a\":%ld,\"b\":%ld}", &a, &b) != 2) {
+		llmspell_tool_reply_error(reply, "want a and b");
+		return;
+	}
+	char out[64];
+	snprintf(out, sizeof out, "%ld", a + b);
+	CHECK(llmspell_tool_reply_set(reply, out, strlen(out)) == LLMSPELL_OK);
+}
+
+static void test_hooks_events_tools(void)
+{
+	llmspell_engine *e = new_engine("{}");
+	llmspell_error *err = NULL;
+	hook_counts hc = {0};
+	uint64_t id = 0;
+	llmspell_status st = llmspell_hook_register(e, "BeforeStateWrite", 0, NULL, 0, c_hook, &hc,
+						    c_hook_free, &id, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	llmspell_subscription *sub = NULL;
+	st = llmspell_subscription_new(e, "state.*", NULL, 0, &sub, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+
+	CHECK_STATUS(llmspell_state_set(e, NULL, "m", "\"quiet\"", 7, &err), LLMSPELL_OK, err);
+	st = llmspell_state_set(e, NULL, "c", "1", 1, &err);
+	CHECK_STATUS(st, LLMSPELL_ERR_CANCELLED, err);
+	CHECK_CONTAINS(llmspell_error_message(err), "no c");
+	llmspell_error_free(err);
+	err = NULL;
+	for (int i = 0; i < 3; i++) /* a failing hook never blocks the write */
+		CHECK_STATUS(llmspell_state_set(e, NULL, "f", "2", 1, &err), LLMSPELL_OK, err);
+	char *v = NULL;
+	CHECK_STATUS(llmspell_state_get(e, NULL, "m", &v, NULL, &err), LLMSPELL_OK, err);
+	CHECK_STR(v, "\"M\"");
+	llmspell_free(v);
+	v = NULL;
+	CHECK_STATUS(llmspell_state_get(e, NULL, "c", &v, NULL, &err), LLMSPELL_OK, err);
+	CHECK(v == NULL);
+
+	/* three failures opened the breaker: the next write skips the hook */
+	char *list = NULL;
+	CHECK_STATUS(llmspell_hook_list(e, "BeforeStateWrite", &list, NULL, &err), LLMSPELL_OK, err);
+	CHECK_CONTAINS(list, "\"failures\":3");
+	CHECK_CONTAINS(list, "\"breaker\":\"open\"");
+	llmspell_free(list);
+	int calls = atomic_load(&hc.calls);
+	CHECK_STATUS(llmspell_state_set(e, NULL, "c", "3", 1, &err), LLMSPELL_OK, err);
+	CHECK(atomic_load(&hc.calls) == calls);
+
+	/* state.write events: m with the modified value, f three times, c once
+	 * (after the breaker opened); the cancelled write published nothing */
+	int seen_m = 0, seen_f = 0, seen_c = 0;
+	for (;;) {
+		char *ev = NULL;
+		CHECK_STATUS(llmspell_subscription_next(sub, 0, &ev, NULL, &err), LLMSPELL_OK, err);
+		if (ev == NULL)
+			break;
+		if (strstr(ev, "\"key\":\"m\"")) {
+			seen_m++;
+			CHECK_CONTAINS(ev, "\"value\":\"M\"");
+		}
+		seen_f += strstr(ev, "\"key\":\"f\"") != NULL;
+		seen_c += strstr(ev, "\"key\":\"c\"") != NULL;
+		llmspell_free(ev);
+	}
+	CHECK(seen_m == 1 && seen_f == 3 && seen_c == 1);
+	llmspell_subscription_free(sub);
+
+	/* unregister frees the user data at once */
+	CHECK(llmspell_hook_unregister(e, id, &err) == LLMSPELL_OK);
+	CHECK(atomic_load(&hc.freed) == 1);
+
+	/* a C tool, called from C and from both languages */
+	const char *spec = "{\"name\":\"c_add\",\"description\":\"adds\",\"parameters\":{\"type\":\"object\","
+			   "\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":\"integer\"}},"
+			   "\"required\":[\"a\",\"b\"]}}";
+	st = llmspell_tool_register(e, spec, strlen(spec), c_tool, NULL, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	char *env = NULL;
+	st = llmspell_tool_invoke(e, "c_add", "{\"a\":2,\"b\":40}", 14, &env, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_CONTAINS(env, "\"result\":42");
+	llmspell_free(env);
+	env = NULL;
+	st = llmspell_tool_invoke(e, "c_add", "{\"a\":\"x\"}", 9, &env, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_ERR_INVALID_ARGUMENT, err);
+	llmspell_error_free(err);
+	err = NULL;
+	llmspell_free(env);
+	expect_ok(e, "lua", "return Tool.invoke('c_add', {a = 1, b = 2}).result.result", NULL, NULL, "3", "");
+	expect_ok(e, "js", "return Tool.invoke('c_add', {a: 5, b: 6}).result.result", NULL, NULL, "11", "");
+	llmspell_engine_free(e);
+}
+
+
 /* ------------------------------------------------------------------------ */
 
 static const struct {
 	const char *name;
 	void (*fn)(void);
+
 } tests[] = {
 #define T(f) {#f, f}
     T(test_version),
@@ -1506,6 +1635,7 @@ static const struct {
     T(test_vectors_by_hand),
     T(test_js_timeout_repeated),
     T(test_lua_timeout_repeated),
+    T(test_hooks_events_tools),
 #undef T
 };
 
