@@ -655,6 +655,7 @@ llmspell_hook_register = _fn(
 )
 # Called from inside a hook; no errcheck: the trampoline must never raise.
 llmspell_hook_reply_set = _fn("llmspell_hook_reply_set", [c_void_p, c_char_p, c_size_t], status_t)
+llmspell_hook_reply_fail = _fn("llmspell_hook_reply_fail", [c_void_p, c_char_p, c_size_t], status_t)
 llmspell_hook_unregister = _fn(
     "llmspell_hook_unregister", [EngineP, c_uint64, POINTER(ErrorP)], status_t, _check
 )

@@ -21,8 +21,10 @@ The function receives the hook context as a dict ``{"point", "component":
 - any other string ``s``: the same as ``{"type": s}``.
 
 An exception raised by the function is logged on the ``"llmspell.hooks"``
-logger and the hook gives no answer (the operation goes on); so does a
-return value that is not one of the above, or that the library rejects.
+logger and reported to the library as a failed call, which counts toward
+the hook's circuit breaker; the operation goes on as if the hook had not
+run. A return value that is not one of the above, or that the library
+rejects, is logged and counts the same way.
 Each hook runs under the library's circuit breaker (3 failures in 30 s, or
 2 calls over 50 ms, switch it off for 15 s): keep hooks fast.
 
@@ -159,8 +161,12 @@ def _dispatch(user_data: Optional[int], context_json: Optional[int], context_len
                 "llmspell: hook %s at %s: the library rejected its answer %s (%s)",
                 hook._label(), hook.point, raw[:200].decode("utf-8", "replace"), _ffi.status_name(st),
             )
-    except BaseException:  # noqa: B036 - a hook must never raise into C
+    except BaseException as exc:  # noqa: B036 - a hook must never raise into C
         try:
+            if reply:
+                # the library counts the failure toward the hook's breaker
+                msg = f"{type(exc).__name__}: {exc}".encode("utf-8", "replace")[:4096]
+                _ffi.llmspell_hook_reply_fail(reply, msg, len(msg))
             _log.exception("llmspell: hook %s raised", hook._label() if hook is not None else "?")
         except BaseException:  # logging itself failed (interpreter shutdown)
             pass

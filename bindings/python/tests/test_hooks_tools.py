@@ -233,6 +233,23 @@ def test_raising_hook_does_not_break_write(mem, caplog) -> None:
     assert any("'broken'" in r.getMessage() for r in caplog.records)
 
 
+def test_raising_hook_opens_its_breaker(mem) -> None:
+    calls: List[int] = []
+
+    def broken(ctx: Dict[str, Any]) -> Any:
+        calls.append(1)
+        raise RuntimeError("always")
+
+    with mem.hooks.register("BeforeStateWrite", broken, name="always-broken"):
+        for i in range(3):
+            mem.state.set(None, f"b{i}", i)
+        (entry,) = [h for h in mem.hooks.list("BeforeStateWrite") if h["name"] == "always-broken"]
+        assert entry["failures"] == 3 and entry["breaker"] == "open"
+        mem.state.set(None, "b3", 3)  # skipped while the breaker is open
+        assert len(calls) == 3
+    assert [mem.state.get(None, f"b{i}") for i in range(4)] == [0, 1, 2, 3]
+
+
 def test_bad_hook_answers_do_not_break_write(mem, caplog) -> None:
     answers = iter([42, {"type": "no_such_kind"}, "continue"])
     with caplog.at_level(logging.WARNING, logger="llmspell.hooks"):
