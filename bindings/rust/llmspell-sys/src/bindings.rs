@@ -13,7 +13,7 @@ pub type llmspell_event_fn = ::core::option::Option<
         event_len: usize,
     ),
 >;
-#[doc = " A hook: receives the hook context as UTF-8 JSON {\"point\",\"component\":\n {\"type\",\"name\"},\"data\",\"metadata\",\"correlation_id\"} (borrowed for the\n call) and may answer through reply with llmspell_hook_reply_set; no\n answer means \"continue\". It runs synchronously on the thread that hit the\n hook point."]
+#[doc = " A hook: receives the hook context as UTF-8 JSON {\"point\",\"component\":\n {\"type\",\"name\"},\"data\",\"metadata\",\"correlation_id\"} (borrowed for the\n call) and may answer through reply with llmspell_hook_reply_set, or\n report that it failed with llmspell_hook_reply_fail; no answer means\n \"continue\". It runs synchronously on the thread that hit the hook point."]
 pub type llmspell_hook_fn = ::core::option::Option<
     unsafe extern "C" fn(
         user_data: *mut ::core::ffi::c_void,
@@ -535,6 +535,12 @@ extern "C" {
         reply: *mut llmspell_hook_reply,
         result_json: *const ::core::ffi::c_char,
         result_len: usize,
+    ) -> llmspell_status;
+    #[doc = " llmspell_hook_reply_fail reports that a hook call failed (for a binding:\n the host closure raised). The failure counts toward the hook's circuit\n breaker, shows in llmspell_hook_list's \"failures\" and in hook records; the\n operation goes on as if the hook had not run. It replaces any answer set\n earlier in the call.\n Params: reply (in) the reply passed to the hook; valid only during that\n   call; message, message_len (in, optional) UTF-8 text saying why (at most\n   4096 bytes are kept; invalid UTF-8 is replaced); NULL/0 for a generic\n   message.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED (the call already returned).\n Ownership: message is borrowed for the call.\n Thread-safety: call it from the hook, on the hook's thread."]
+    pub fn llmspell_hook_reply_fail(
+        reply: *mut llmspell_hook_reply,
+        message: *const ::core::ffi::c_char,
+        message_len: usize,
     ) -> llmspell_status;
     #[doc = " llmspell_hook_unregister removes a hook. No call of it starts after this\n returns, and calls in progress on other threads have finished (called\n from inside the hook itself, it returns at once). user_data_free runs.\n Params: engine (in) a live engine; id (in) from llmspell_hook_register;\n   err (out, optional) may be NULL.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (no such hook);\n   LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
     pub fn llmspell_hook_unregister(

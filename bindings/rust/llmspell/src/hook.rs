@@ -485,8 +485,26 @@ unsafe extern "C" fn hook_call<F>(
             unsafe { sys::llmspell_hook_reply_set(reply, answer.as_ptr().cast(), answer.len()) };
         }
         Ok(None) => {}
-        Err(p) => data.slot.save(p),
+        Err(p) => {
+            // The library counts the failed call toward the hook's breaker.
+            let msg = panic_message(p.as_ref());
+            // SAFETY: as above; msg is a live buffer for the call.
+            unsafe { sys::llmspell_hook_reply_fail(reply, msg.as_ptr().cast(), msg.len()) };
+            data.slot.save(p);
+        }
     }
+}
+
+/// panic_message is the text of a panic payload, for the hook's failure.
+fn panic_message(p: &(dyn std::any::Any + Send)) -> String {
+    let text = if let Some(s) = p.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = p.downcast_ref::<String>() {
+        s.as_str()
+    } else {
+        "the hook panicked"
+    };
+    format!("panic: {text}")
 }
 
 /// hook_free is the llmspell_free_fn of a Rust hook: it drops the closure.

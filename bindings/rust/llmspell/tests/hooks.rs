@@ -377,6 +377,9 @@ fn panicking_hook_does_not_stop_the_write() {
     // The hook stays registered and runs again.
     e.state().set(None, "fine", &json!(3)).unwrap();
     assert_eq!(calls.load(Ordering::SeqCst), 3);
+    // Each panic was reported as a failed call.
+    let listed = e.hooks().list(Some("BeforeStateWrite")).unwrap();
+    assert_eq!(listed[0]["failures"], json!(2), "{listed:?}");
     e.ping().unwrap();
     // The first panic comes back from unregister, after the hook is gone.
     let id = h.id();
@@ -391,6 +394,36 @@ fn panicking_hook_does_not_stop_the_write() {
         ErrorCode::NotFound
     );
     assert_eq!(Arc::strong_count(&calls), 1);
+}
+
+#[test]
+fn panicking_hook_opens_its_breaker() {
+    let _serial = serial();
+    let _w = watchdog("panicking_hook_opens_its_breaker", LIMIT);
+    let e = engine();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let h = {
+        let calls = calls.clone();
+        e.hooks()
+            .register("BeforeStateWrite", 0, move |_| {
+                calls.fetch_add(1, Ordering::SeqCst);
+                panic!("always");
+            })
+            .unwrap()
+    };
+    for i in 0..3 {
+        e.state().set(None, &format!("p{i}"), &json!(i)).unwrap();
+    }
+    let listed = e.hooks().list(Some("BeforeStateWrite")).unwrap();
+    assert_eq!(listed[0]["failures"], json!(3), "{listed:?}");
+    assert_eq!(listed[0]["breaker"], json!("open"), "{listed:?}");
+    // Skipped while open: the write happens, the closure is not called.
+    e.state().set(None, "p3", &json!(3)).unwrap();
+    assert_eq!(calls.load(Ordering::SeqCst), 3);
+    assert_eq!(e.state().get(None, "p3").unwrap(), Some(json!(3)));
+    let payload = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| h.unregister()))
+        .expect_err("panic resumed by unregister");
+    assert_eq!(payload.downcast_ref::<&str>(), Some(&"always"));
 }
 
 #[test]
