@@ -87,8 +87,10 @@ impl<'e> Hooks<'e> {
     ///
     /// Panics: a panic in `f` is caught on the thread that ran it (never
     /// unwinding into the library) and printed there by the panic hook; the
-    /// call then counts as [`HookResult::Continue`] (the operation goes on)
-    /// and `f` stays registered. The first such panic is saved and resumed
+    /// call is reported to the library as failed (it counts toward the
+    /// hook's circuit breaker: 3 failures in 30 s switch the hook off for
+    /// 15 s), the operation goes on as if the hook had not run, and `f`
+    /// stays registered. The first such panic is saved and resumed
     /// by [`HookHandle::unregister`] or the handle's drop (a drop during
     /// unwinding discards it instead).
     ///
