@@ -25,7 +25,9 @@ const kCalls = Symbol('llmspell.hookCalls');
  *   is free: a hook hit by another thread while the main thread is itself
  *   blocked (in runSync, a long synchronous loop, or a synchronous call that
  *   waits for that other thread) is not answered until the main thread is
- *   free, and after 5 s it counts as no answer ("continue").
+ *   free, and after 5 s the call fails with "timed out waiting for the JS
+ *   thread" (the operation goes on; the failure counts toward the hook's
+ *   circuit breaker).
  */
 class Hooks {
   /** @param {Engine} engine (internal: use engine.hooks) */

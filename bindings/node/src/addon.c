@@ -119,6 +119,7 @@
   X(subscription_id)                                                           \
   X(hook_register)                                                             \
   X(hook_reply_set)                                                            \
+  X(hook_reply_fail)                                                           \
   X(hook_unregister)                                                           \
   X(hook_list)                                                                 \
   X(tool_invoke)                                                               \
@@ -2350,12 +2351,14 @@ static napi_value js_push_dropped(napi_env env, napi_callback_info info) {
  *   thread) queues a request on a thread-safe function and waits on a
  *   condition variable, for at most JS_CB_TIMEOUT_MS, for the JS thread to
  *   answer. No answer in time (the event loop is busy, or blocked in a
- *   synchronous call that itself waits for this thread) gives no reply: a
- *   hook "continue", a tool the error "timed out waiting for the JS thread".
+ *   synchronous call that itself waits for this thread) fails the call with
+ *   "timed out waiting for the JS thread" (a hook: llmspell_hook_reply_fail,
+ *   which counts toward its circuit breaker; a tool: its error).
  *
  * The JS function (built in lib/hooks.js / lib/tools.js) takes the JSON text
- * and returns a string: "C" (no answer), "R<json>" (a result) or
- * "E<message>" (a tool failure). It catches everything the user's function
+ * and returns a string: "C" (no answer), "R<json>" (a result),
+ * "E<message>" (a tool failure) or "F<message>" (a hook failure:
+ * llmspell_hook_reply_fail). It catches everything the user's function
  * throws.
  *
  * Lifetime: a js_cb is shared by the library (its user_data, let go in
@@ -2672,7 +2675,15 @@ static void js_cb_abort(js_cb *cb) {
 static void hook_entry(void *user_data, const char *json, size_t len, llmspell_hook_reply *reply) {
   int timed_out;
   char *out = js_cb_call(user_data, json, len, &timed_out);
-  if (out != NULL && out[0] == 'R') L.hook_reply_set(reply, out + 1, strlen(out + 1));
+  if (out != NULL && out[0] == 'R') {
+    L.hook_reply_set(reply, out + 1, strlen(out + 1));
+  } else if (out != NULL && out[0] == 'F') {
+    /* the JS hook threw: a failure for the hook's circuit breaker */
+    L.hook_reply_fail(reply, out + 1, strlen(out + 1));
+  } else if (timed_out) {
+    L.hook_reply_fail(reply, "timed out waiting for the JS thread",
+                      strlen("timed out waiting for the JS thread"));
+  }
   free(out);
 }
 
@@ -2694,7 +2705,7 @@ static void tool_entry(void *user_data, const char *json, size_t len, llmspell_t
 }
 
 /* hookRegister(engine, point, priority, optionsJson|null, fn) -> id (a
- * number). fn(contextJson) -> "C" | "R<resultJson>". */
+ * number). fn(contextJson) -> "C" | "R<resultJson>" | "F<message>". */
 static napi_value js_hook_register(napi_env env, napi_callback_info info) {
   size_t argc = 5;
   napi_value argv[5], r;

@@ -2,7 +2,8 @@
 // Hooks and tools: JS hooks at BeforeStateWrite answering modified, cancel
 // and replace for writes made from JS (main thread), from a runSync spell
 // (main thread) and from an async run (a pool thread: the request crosses
-// to the event loop); priority order, unregister, throwing hooks; built-in
+// to the event loop); priority order, unregister, throwing hooks (failed
+// calls that open the circuit breaker); built-in
 // tools (result, failure envelope, schema, not_found, denied), list
 // formats, JS tools called from JS, from spells (sync and async), throwing
 // tools, unregister, the timeout when the event loop is blocked; events.query
@@ -123,7 +124,7 @@ test('a hook that unregisters itself while running', (t) => {
   assert.equal(e.state.get(null, 'k2'), 2);
 });
 
-test('a throwing hook gives no answer and a warning; the write goes on', async (t) => {
+test('a throwing hook is a failed call and a warning; the write goes on', async (t) => {
   const e = open(t);
   const warned = once(process, 'warning');
   e.hooks.register('BeforeStateWrite', () => {
@@ -135,6 +136,30 @@ test('a throwing hook gives no answer and a warning; the write goes on', async (
   assert.equal(w.name, 'LlmspellHookWarning');
   assert.match(w.message, /hook boom/);
   assert.ok(e.hooks.list('BeforeStateWrite')[0].calls >= 1);
+});
+
+test('a hook that always throws: 3 failures open its breaker; later writes skip it', (t) => {
+  const e = open(t);
+  const onWarning = () => {};
+  process.on('warning', onWarning);
+  t.after(() => process.off('warning', onWarning));
+  let calls = 0;
+  e.hooks.register('BeforeStateWrite', () => {
+    calls++;
+    throw new Error('always fails');
+  }, { name: 'thrower' });
+  for (let i = 0; i < 3; i++) {
+    e.state.set(null, `f${i}`, i);
+    assert.equal(e.state.get(null, `f${i}`), i);
+  }
+  assert.equal(calls, 3);
+  const [info] = e.hooks.list('BeforeStateWrite');
+  assert.equal(info.name, 'thrower');
+  assert.equal(info.failures, 3);
+  assert.equal(info.breaker, 'open');
+  e.state.set(null, 'f3', 3);
+  assert.equal(e.state.get(null, 'f3'), 3);
+  assert.equal(calls, 3);
 });
 
 test('hooks: bad arguments and unknown points', (t) => {

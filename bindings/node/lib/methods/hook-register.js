@@ -12,6 +12,16 @@ function warn(point, err) {
   process.emitWarning(`hook at "${point}" threw: ${text}`, 'LlmspellHookWarning');
 }
 
+// failureMessage is the text reported for what a hook threw.
+function failureMessage(err) {
+  try {
+    if (err instanceof Error) return String(err.message || err.name || 'Error');
+    return String(err);
+  } catch {
+    return 'the JS hook threw';
+  }
+}
+
 /**
  * register registers fn as a hook at point (llmspell_hook_register),
  * synchronously.
@@ -26,8 +36,11 @@ function warn(point, err) {
  *   {type: "retry", delay_ms, max_attempts}, {type: "redirect", target},
  *   {type: "cache", key, ttl_s}; a string is taken as {type: <string>}.
  * fn must answer synchronously: a returned Promise is ignored (with a
- * warning) and counts as "continue". What fn throws gives no answer (the
- * library counts it as continue) and goes to process.emitWarning.
+ * warning) and counts as "continue". What fn throws is reported to the
+ * library as a failed call (llmspell_hook_reply_fail, with the error's
+ * message): it counts in the hook's "failures" and its circuit breaker (3
+ * failures in 30 s open it for 15 s), the operation goes on as if the hook
+ * had not run, and the error also goes to process.emitWarning.
  * See Hooks for the thread fn is called on.
  *
  * @param {string} point e.g. "BeforeStateWrite".
@@ -65,7 +78,8 @@ module.exports = function register(point, fn, options) {
   if (present(o.component)) opts.component = strArg(o.component, 'options.component');
   const json = JSON.stringify(opts);
   // call runs on the JS thread, called by the addon with the context JSON;
-  // it answers "C" (no answer) or "R<result JSON>" and never throws.
+  // it answers "C" (no answer), "R<result JSON>" or "F<message>" (fn threw:
+  // a failed call) and never throws.
   // state.depth counts the calls of fn in progress on this thread;
   // state.removed is set by Hook.unregister (later calls answer "C").
   const state = { depth: 0, removed: false };
@@ -84,7 +98,7 @@ module.exports = function register(point, fn, options) {
       return 'R' + JSON.stringify(r);
     } catch (e) {
       warn(point, e);
-      return 'C';
+      return 'F' + failureMessage(e);
     } finally {
       state.depth--;
     }
