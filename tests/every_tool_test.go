@@ -17,9 +17,7 @@ import (
 	"testing"
 
 	"github.com/llmspell/llmspell-go/core/config"
-	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/value"
-	"github.com/llmspell/llmspell-go/scripting/host"
 )
 
 // everyToolServer is the loopback HTTP server the network tools of
@@ -138,19 +136,10 @@ func TestEveryTool(t *testing.T) {
 		t.Cleanup(ts.Close)
 		dir := t.TempDir()
 		writeEveryToolMedia(t, dir)
-		cfg := config.Default()
-		cfg.Storage.DataDir = t.TempDir()
-		cfg.Tools.AllowHosts = "127.0.0.1"
-		cfg.Tools.Executables = echo
-		eng, err := engine.New(&engine.Options{Config: cfg})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { eng.Close() })
-		h, err := host.New(eng)
-		if err != nil {
-			t.Fatal(err)
-		}
+		h := newPebbleHost(t, func(cfg *config.Config) {
+			cfg.Tools.AllowHosts = "127.0.0.1"
+			cfg.Tools.Executables = echo
+		})
 		args := value.Map{"dir": dir, "base_url": ts.URL, "host_port": strings.TrimPrefix(ts.URL, "http://"), "echo": echo}
 		enc[i] = runFileJSON(t, h, f, args)
 		srv.mu.Lock()

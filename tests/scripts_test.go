@@ -41,11 +41,15 @@ func TestConformanceScripts(t *testing.T) {
 	}
 }
 
-// newPebbleHost returns a script host on a fresh pebble-backed engine.
-func newPebbleHost(t *testing.T) *host.Host {
+// newPebbleHost returns a script host on a fresh pebble-backed engine;
+// tweaks adjust the configuration first.
+func newPebbleHost(t *testing.T, tweaks ...func(*config.Config)) *host.Host {
 	t.Helper()
 	cfg := config.Default()
 	cfg.Storage.DataDir = t.TempDir()
+	for _, f := range tweaks {
+		f(cfg)
+	}
 	eng, err := engine.New(&engine.Options{Config: cfg})
 	if err != nil {
 		t.Fatal(err)
