@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"os"
 	"path/filepath"
 	"strings"
@@ -64,6 +65,22 @@ func records[T interface{ Map() value.Map }](items []T, err error) (value.Value,
 	return out, nil
 }
 
+// oneSession builds a function of one session id that answers the
+// session's record: get, save, load.
+func oneSession(op func(*session.Manager, context.Context, string) (*session.Session, error)) Func {
+	return func(c *Call) (value.Value, error) {
+		id, err := sessionID(c, 0)
+		if err != nil {
+			return nil, err
+		}
+		s, err := op(c.Engine().Sessions(), c.Ctx(), id)
+		if err != nil {
+			return nil, err
+		}
+		return s.Map(), nil
+	}
+}
+
 // transition builds suspend/resume/complete/fail/archive.
 func transition(to session.Status) Func {
 	return func(c *Call) (value.Value, error) {
@@ -101,17 +118,7 @@ func sessionModule() Module {
 			}
 			return s.ID, nil
 		}),
-		fn("get", func(c *Call) (value.Value, error) {
-			id, err := sessionID(c, 0)
-			if err != nil {
-				return nil, err
-			}
-			s, err := c.Engine().Sessions().Get(c.Ctx(), id)
-			if err != nil {
-				return nil, err
-			}
-			return s.Map(), nil
-		}),
+		fn("get", oneSession((*session.Manager).Get)),
 		{Name: "list", Aliases: []string{"query"}, Fn: func(c *Call) (value.Value, error) {
 			o, err := c.OptMap(0, "query")
 			if err != nil {
@@ -142,28 +149,8 @@ func sessionModule() Module {
 			}
 			return true, c.Engine().Sessions().Delete(c.Ctx(), id)
 		}),
-		fn("save", func(c *Call) (value.Value, error) {
-			id, err := sessionID(c, 0)
-			if err != nil {
-				return nil, err
-			}
-			s, err := c.Engine().Sessions().Save(c.Ctx(), id)
-			if err != nil {
-				return nil, err
-			}
-			return s.Map(), nil
-		}),
-		fn("load", func(c *Call) (value.Value, error) {
-			id, err := sessionID(c, 0)
-			if err != nil {
-				return nil, err
-			}
-			s, err := c.Engine().Sessions().Load(c.Ctx(), id)
-			if err != nil {
-				return nil, err
-			}
-			return s.Map(), nil
-		}),
+		fn("save", oneSession((*session.Manager).Save)),
+		fn("load", oneSession((*session.Manager).Load)),
 		fn("update_metadata", func(c *Call) (value.Value, error) {
 			id, err := sessionID(c, 0)
 			if err != nil {
