@@ -1413,8 +1413,16 @@ static napi_value js_session_get(napi_env env, napi_callback_info info) {
   return take_text(env, out, len, "null");
 }
 
-/* sessionList(engine, queryJson|null) -> JSON array */
-static napi_value js_session_list(napi_env env, napi_callback_info info) {
+/* A library call that takes an engine and an optional JSON argument and
+ * answers a JSON array: llmspell_session_list, llmspell_artifact_query,
+ * llmspell_tool_list, llmspell_event_query. */
+typedef llmspell_status (*engine_json_list_fn)(llmspell_engine *, const char *, size_t, char **,
+                                               size_t *, llmspell_error **);
+
+/* engine_json_list is fn(engine, json|null) -> JSON array text ("[]" when
+ * the library answers nothing); what names the JSON argument in errors. */
+static napi_value engine_json_list(napi_env env, napi_callback_info info, engine_json_list_fn fn,
+                                   const char *what) {
   size_t argc = 2, len = 0;
   napi_value argv[2];
   strarg q;
@@ -1423,14 +1431,19 @@ static napi_value js_session_list(napi_env env, napi_callback_info info) {
   NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
   if (h == NULL) return NULL;
-  if (!get_str(env, argv[1], 1, 0, "queryJson", &q)) return NULL;
-  llmspell_status st = L.session_list(h->ptr, q.p, q.len, &out, &len, &err);
+  if (!get_str(env, argv[1], 1, 0, what, &q)) return NULL;
+  llmspell_status st = fn(h->ptr, q.p, q.len, &out, &len, &err);
   strarg_free(&q);
   if (st != LLMSPELL_OK) {
     throw_status(env, st, err);
     return NULL;
   }
   return take_text(env, out, len, "[]");
+}
+
+/* sessionList(engine, queryJson|null) -> JSON array */
+static napi_value js_session_list(napi_env env, napi_callback_info info) {
+  return engine_json_list(env, info, L.session_list, "queryJson");
 }
 
 /* sessionTransition(engine, id, status, reason|null) -> undefined */
@@ -1607,22 +1620,7 @@ static napi_value js_artifact_get(napi_env env, napi_callback_info info) {
 
 /* artifactQuery(engine, queryJson|null) -> JSON array */
 static napi_value js_artifact_query(napi_env env, napi_callback_info info) {
-  size_t argc = 2, len = 0;
-  napi_value argv[2];
-  strarg q;
-  char *out = NULL;
-  llmspell_error *err = NULL;
-  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
-  if (h == NULL) return NULL;
-  if (!get_str(env, argv[1], 1, 0, "queryJson", &q)) return NULL;
-  llmspell_status st = L.artifact_query(h->ptr, q.p, q.len, &out, &len, &err);
-  strarg_free(&q);
-  if (st != LLMSPELL_OK) {
-    throw_status(env, st, err);
-    return NULL;
-  }
-  return take_text(env, out, len, "[]");
+  return engine_json_list(env, info, L.artifact_query, "queryJson");
 }
 
 /* artifactDelete(engine, sessionId, sequence) -> undefined */
@@ -2840,22 +2838,7 @@ static napi_value js_tool_invoke_async(napi_env env, napi_callback_info info) {
 
 /* toolList(engine, optionsJson|null) -> JSON */
 static napi_value js_tool_list(napi_env env, napi_callback_info info) {
-  size_t argc = 2, len = 0;
-  napi_value argv[2];
-  strarg opts;
-  char *out = NULL;
-  llmspell_error *err = NULL;
-  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
-  if (h == NULL) return NULL;
-  if (!get_str(env, argv[1], 1, 0, "optionsJson", &opts)) return NULL;
-  llmspell_status st = L.tool_list(h->ptr, opts.p, opts.len, &out, &len, &err);
-  strarg_free(&opts);
-  if (st != LLMSPELL_OK) {
-    throw_status(env, st, err);
-    return NULL;
-  }
-  return take_text(env, out, len, "[]");
+  return engine_json_list(env, info, L.tool_list, "optionsJson");
 }
 
 /* toolRegister(engine, specJson, fn). fn(paramsJson) -> "R<json>" |
@@ -2914,22 +2897,7 @@ static napi_value js_tool_unregister(napi_env env, napi_callback_info info) {
 
 /* eventQuery(engine, queryJson|null) -> JSON array */
 static napi_value js_event_query(napi_env env, napi_callback_info info) {
-  size_t argc = 2, len = 0;
-  napi_value argv[2];
-  strarg q;
-  char *out = NULL;
-  llmspell_error *err = NULL;
-  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
-  if (h == NULL) return NULL;
-  if (!get_str(env, argv[1], 1, 0, "queryJson", &q)) return NULL;
-  llmspell_status st = L.event_query(h->ptr, q.p, q.len, &out, &len, &err);
-  strarg_free(&q);
-  if (st != LLMSPELL_OK) {
-    throw_status(env, st, err);
-    return NULL;
-  }
-  return take_text(env, out, len, "[]");
+  return engine_json_list(env, info, L.event_query, "queryJson");
 }
 
 /* subscriptionId(sub) -> number; sub is a pull or a push subscription. */
