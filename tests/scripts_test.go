@@ -32,13 +32,19 @@ func TestConformanceScripts(t *testing.T) {
 			}
 			var enc [2]string
 			for i, f := range []string{lf, jf} {
-				enc[i] = runFileJSON(t, newPebbleHost(t), f, args)
+				enc[i] = runFileJSON(t, newPebbleHost(t, scriptTweaks[filepath.Base(lf)]...), f, args)
 			}
 			if enc[0] != enc[1] {
 				t.Fatalf("Lua and JS differ:\nlua: %s\njs:  %s", enc[0], enc[1])
 			}
 		})
 	}
+}
+
+// scriptTweaks holds the config changes a conformance pair needs, by the
+// Lua twin's file name.
+var scriptTweaks = map[string][]func(*config.Config){
+	"hook_metrics.lua": {func(c *config.Config) { c.Hooks.Metrics, c.Hooks.Record = true, true }},
 }
 
 // newPebbleHost returns a script host on a fresh pebble-backed engine;

@@ -159,6 +159,8 @@ func hookModule() Module {
 			}
 			return out, nil
 		}),
+		fn("metrics", hookMetricsFn),
+		fn("records", hookRecordsFn),
 		fn("points", func(c *Call) (value.Value, error) {
 			out := make(value.List, len(hook.Points))
 			for i, p := range hook.Points {
@@ -179,4 +181,65 @@ func (r *Run) unregisterHook(id uint64) bool {
 		}
 	}
 	return r.Engine.Hooks().Unregister(id)
+}
+
+// Hook.metrics() -> {counts = {point: n}, latency = {point: {count,
+// mean_ms, errors, buckets = [{le_ms, count}]}}}, the built-in metrics
+// (hooks.metrics = true).
+func hookMetricsFn(c *Call) (value.Value, error) {
+	m := c.Engine().Metrics()
+	if m == nil {
+		return nil, errs.New(errs.KindInvalidArgument, "%s: hook metrics are off (set hooks.metrics = true in the config)", c.Name)
+	}
+	return m.Snapshot(), nil
+}
+
+// Hook.records({correlation_id?, limit?}) -> [record], the stored hook
+// calls (hooks.record = true), oldest first.
+func hookRecordsFn(c *Call) (value.Value, error) {
+	f, err := c.OptMap(0, "filter")
+	if err != nil {
+		return nil, err
+	}
+	for k := range f {
+		if k != "correlation_id" && k != "limit" {
+			return nil, errs.New(errs.KindInvalidArgument, "%s: filter has unknown key %q (known: correlation_id, limit)", c.Name, k)
+		}
+	}
+	var id string
+	switch v := f["correlation_id"].(type) {
+	case nil:
+	case string:
+		id = v
+	default:
+		return nil, errs.New(errs.KindInvalidArgument, "%s: filter.correlation_id must be a string, got %s", c.Name, TypeName(v))
+	}
+	limit := 0
+	switch v := f["limit"].(type) {
+	case nil:
+	case int64:
+		limit = int(v)
+	case float64:
+		if v != float64(int64(v)) {
+			return nil, errs.New(errs.KindInvalidArgument, "%s: filter.limit must be a whole number, got %v", c.Name, v)
+		}
+		limit = int(v)
+	default:
+		return nil, errs.New(errs.KindInvalidArgument, "%s: filter.limit must be a number, got %s", c.Name, TypeName(v))
+	}
+	if limit < 0 {
+		return nil, errs.New(errs.KindInvalidArgument, "%s: filter.limit must not be negative, got %d", c.Name, limit)
+	}
+	if !c.Engine().Config().Hooks.Record {
+		return nil, errs.New(errs.KindInvalidArgument, "%s: hook recording is off (set hooks.record = true in the config)", c.Name)
+	}
+	list, err := c.Engine().HookRecords(id, limit)
+	if err != nil {
+		return nil, err
+	}
+	out := make(value.List, len(list))
+	for i, m := range list {
+		out[i] = m
+	}
+	return out, nil
 }

@@ -431,3 +431,18 @@ return {#tl, tl[1].type, tl[2].type, #all}`
 		t.Fatalf("journal off: %v", err)
 	}
 }
+
+func TestHookMetricsAndRecordsOffFromScripts(t *testing.T) {
+	off := newHost(t, nil)
+	for _, src := range []string{`return Hook.metrics()`, `return Hook.records()`} {
+		_, err := off.Run(context.Background(), host.Request{Source: src})
+		if !errs.IsKind(err, errs.KindInvalidArgument) || !strings.Contains(err.Error(), "hooks.") {
+			t.Fatalf("%s with the feature off: %v", src, err)
+		}
+	}
+	// A bad filter is reported before the feature check.
+	_, err := off.Run(context.Background(), host.Request{Source: `return Hook.records({limit = "x"})`, Language: "lua"})
+	if !errs.IsKind(err, errs.KindInvalidArgument) || !strings.Contains(err.Error(), "filter.limit") {
+		t.Fatalf("bad filter: %v", err)
+	}
+}
