@@ -24,6 +24,122 @@ type Config struct {
 	Tools   Tools
 	Script  Script
 	Logging Logging
+	Agents  Agents
+	Models  Models
+	// Providers are the [providers.<name>] tables, sorted by name.
+	Providers []Provider
+}
+
+// Agents configures agents (docs/agents.md).
+type Agents struct {
+	// DefaultModel is the "provider/model" of agents that name none.
+	// Default: "local/stories260K", the in-process model.
+	DefaultModel string
+	// MaxToolRounds bounds the tool-calling loop of one execute.
+	// Default: 8.
+	MaxToolRounds int64
+	// MaxConversationLength bounds an agent's memory in messages.
+	// Default: 50.
+	MaxConversationLength int64
+	// TimeoutMS bounds one execute; 0 means none. Default: 0.
+	TimeoutMS int64
+}
+
+// Models configures where local models live.
+type Models struct {
+	// Dir is the folder holding one sub-folder per local model
+	// (<dir>/stories260K/stories260K.bin and tok512.bin). Default: "",
+	// which means <data_dir>/models, else ./models.
+	Dir string
+}
+
+// Provider is one [providers.<name>] table. Keys are never stored here:
+// APIKeyEnv names the variable that holds one.
+type Provider struct {
+	Name         string
+	Type         string
+	BaseURL      string
+	APIKeyEnv    string
+	DefaultModel string
+	TimeoutMS    int64
+	MaxRetries   int64
+	Fallback     string
+}
+
+// providerKeys lists the keys a [providers.<name>] table may hold.
+var providerKeys = []string{"type", "base_url", "api_key_env", "default_model", "timeout_ms", "max_retries", "fallback"}
+
+// mergeProviders reads the [providers] section: a table of tables.
+func (c *Config) mergeProviders(v any) []string {
+	sec, ok := v.(map[string]any)
+	if !ok {
+		return []string{"section \"providers\" must be a table of [providers.<name>] tables"}
+	}
+	var problems []string
+	for _, name := range sortedKeys(sec) {
+		t, ok := sec[name].(map[string]any)
+		if !ok {
+			problems = append(problems, fmt.Sprintf("providers.%s must be a table", name))
+			continue
+		}
+		if name == "" || strings.ContainsAny(name, "/ \t") {
+			problems = append(problems, fmt.Sprintf("provider name %q may not be empty or hold '/' or spaces", name))
+			continue
+		}
+		p := Provider{Name: name}
+		for _, k := range sortedKeys(t) {
+			val := t[k]
+			switch k {
+			case "type", "base_url", "api_key_env", "default_model", "fallback":
+				s, ok := val.(string)
+				if !ok {
+					problems = append(problems, fmt.Sprintf("providers.%s.%s must be a string, got %T", name, k, val))
+					continue
+				}
+				switch k {
+				case "type":
+					if s != "openai" && s != "anthropic" && s != "ollama" && s != "local" {
+						problems = append(problems, fmt.Sprintf("providers.%s.type %q is not one of openai, anthropic, ollama, local", name, s))
+					}
+					p.Type = s
+				case "base_url":
+					p.BaseURL = s
+				case "api_key_env":
+					p.APIKeyEnv = s
+				case "default_model":
+					p.DefaultModel = s
+				case "fallback":
+					p.Fallback = s
+				}
+			case "timeout_ms", "max_retries":
+				n, err := (&field{kind: kindInt}).coerce(val)
+				if err != nil {
+					problems = append(problems, fmt.Sprintf("providers.%s.%s: %v", name, k, err))
+					continue
+				}
+				if k == "timeout_ms" {
+					p.TimeoutMS = n.(int64)
+				} else {
+					p.MaxRetries = n.(int64)
+				}
+			case "api_key":
+				problems = append(problems, fmt.Sprintf("providers.%s: put the key in an environment variable and name it with api_key_env, never in the config", name))
+			default:
+				problems = append(problems, fmt.Sprintf("unknown key %q in providers.%s (known: %s)", k, name, strings.Join(providerKeys, ", ")))
+			}
+		}
+		replaced := false
+		for i := range c.Providers {
+			if c.Providers[i].Name == name {
+				c.Providers[i], replaced = p, true
+			}
+		}
+		if !replaced {
+			c.Providers = append(c.Providers, p)
+		}
+	}
+	sort.Slice(c.Providers, func(i, j int) bool { return c.Providers[i].Name < c.Providers[j].Name })
+	return problems
 }
 
 // Backup configures state backups (docs/backups.md).
@@ -240,6 +356,10 @@ func (c *Config) MergeTOML(data []byte, name string) error {
 func (c *Config) Merge(m map[string]any, name string) error {
 	var problems []string
 	for _, sec := range sortedKeys(m) {
+		if sec == "providers" {
+			problems = append(problems, c.mergeProviders(m[sec])...)
+			continue
+		}
 		secMap, ok := m[sec].(map[string]any)
 		if !ok {
 			if !knownSection(sec) {
@@ -347,6 +467,12 @@ func (c *Config) Map() value.Map {
 		sec[f.key] = f.get(c)
 	}
 	out["storage"].(value.Map)["backend"] = c.StorageBackend()
+	provs := value.Map{}
+	for _, p := range c.Providers {
+		provs[p.Name] = value.Map{"type": p.Type, "base_url": p.BaseURL, "api_key_env": p.APIKeyEnv,
+			"default_model": p.DefaultModel, "timeout_ms": p.TimeoutMS, "max_retries": p.MaxRetries, "fallback": p.Fallback}
+	}
+	out["providers"] = provs
 	return out
 }
 

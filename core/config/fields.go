@@ -53,6 +53,13 @@ func oneOf(choices ...string) func(any) error {
 	}
 }
 
+func nonEmpty(v any) error {
+	if v.(string) == "" {
+		return fmt.Errorf("may not be empty")
+	}
+	return nil
+}
+
 func atLeast(min int64) func(any) error {
 	return func(v any) error {
 		if v.(int64) < min {
@@ -109,6 +116,13 @@ var fields = []field{
 	num("script", "pool_size", 4, func(c *Config) *int64 { return &c.Script.PoolSize }, atLeast(0)),
 	str("script", "stdlib", "safe", func(c *Config) *string { return &c.Script.Stdlib }, oneOf("safe", "full")),
 	num("script", "max_call_stack", 2000, func(c *Config) *int64 { return &c.Script.MaxCallStack }, atLeast(16)),
+
+	str("agents", "default_model", "local/stories260K", func(c *Config) *string { return &c.Agents.DefaultModel }, nonEmpty),
+	num("agents", "max_tool_rounds", 8, func(c *Config) *int64 { return &c.Agents.MaxToolRounds }, atLeast(1)),
+	num("agents", "max_conversation_length", 50, func(c *Config) *int64 { return &c.Agents.MaxConversationLength }, atLeast(0)),
+	num("agents", "timeout_ms", 0, func(c *Config) *int64 { return &c.Agents.TimeoutMS }, atLeast(0)),
+
+	str("models", "dir", "", func(c *Config) *string { return &c.Models.Dir }, nil),
 
 	str("logging", "level", "info", func(c *Config) *string { return &c.Logging.Level }, oneOf("debug", "info", "warn", "error")),
 	str("logging", "format", "text", func(c *Config) *string { return &c.Logging.Format }, oneOf("text", "json")),

@@ -283,3 +283,53 @@ func (f *fallbackModel) Stream(ctx context.Context, req *Request) (Stream, error
 	}
 	return m.Stream(ctx, req)
 }
+
+// ResolveWith is Resolve with a per-agent base URL and key variable
+// overriding the provider's (either may be empty). Clients are cached per
+// distinct override.
+func (r *Registry) ResolveWith(modelString, baseURL, apiKeyEnv string) (Model, error) {
+	if baseURL == "" && apiKeyEnv == "" {
+		return r.Resolve(modelString)
+	}
+	prov, model := SplitModel(modelString)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	base, ok := r.configLocked(prov)
+	if !ok {
+		// An unknown name with a base URL is an ad-hoc OpenAI-compatible
+		// server (a vLLM or llama.cpp instance, say).
+		if baseURL == "" {
+			return nil, errs.New(errs.KindNotFound, "no provider named %q (configure [providers.%s] or use one of %v)",
+				prov, prov, presetNames())
+		}
+		base = &Config{Name: prov, Type: "openai"}
+	}
+	c := *base
+	if baseURL != "" {
+		c.BaseURL = baseURL
+	}
+	if apiKeyEnv != "" {
+		c.APIKeyEnv, c.APIKey = apiKeyEnv, ""
+		c.APIKey, _ = r.lookupEnv(apiKeyEnv)
+	}
+	if model == "" {
+		model = c.DefaultModel
+	}
+	if model == "" {
+		return nil, errs.New(errs.KindInvalidArgument, "model %q: provider %q has no default model; name one", modelString, prov)
+	}
+	key := c.Name + "/" + model + "\x00" + c.BaseURL + "\x00" + c.APIKeyEnv
+	if m, ok := r.models[key]; ok {
+		return m, nil
+	}
+	f, ok := r.factories[c.Type]
+	if !ok {
+		return nil, errs.New(errs.KindInvalidArgument, "provider %q has unknown type %q", prov, c.Type)
+	}
+	m, err := f(&c, model)
+	if err != nil {
+		return nil, err
+	}
+	r.models[key] = m
+	return m, nil
+}
