@@ -137,6 +137,29 @@ func (s *Store) Close() error {
 	return err
 }
 
+// SyncWrites makes writes made to the same kv store outside the state (by
+// sessions and artifacts) as durable as a state write: in DurabilitySync
+// it syncs the store and returns its error; in DurabilityBatched it asks
+// the flusher for a sync within BatchWindow (sharing one fsync with state
+// writes) and returns at once. After Close it syncs. Safe for concurrent
+// use.
+func (s *Store) SyncWrites() error {
+	if s.opts.Durability == DurabilitySync {
+		return s.kv.Sync()
+	}
+	s.mu.Lock()
+	closed := s.closed
+	s.mu.Unlock()
+	if closed {
+		return s.kv.Sync()
+	}
+	select {
+	case s.dirty <- struct{}{}:
+	default:
+	}
+	return nil
+}
+
 // Durability returns the write mode.
 func (s *Store) Durability() Durability { return s.opts.Durability }
 

@@ -41,8 +41,28 @@ type Store struct {
 	lock  *pebble.Lock
 	wo    *pebble.WriteOptions
 
+	syncWrites bool // Options.Sync
+	readOnly   bool
+
 	mu     sync.RWMutex // guards closed against concurrent Close
 	closed bool
+
+	// blobMu guards the pending sets and orders blob renames and removals
+	// against each other and against Checkpoint (see blobs.go).
+	blobMu       sync.Mutex
+	pendingFiles map[string]struct{} // blob files written but not yet fsynced
+	pendingDirs  map[string]struct{} // folders whose entries changed since the last sync
+	pendingDel   map[string]uint64   // blobs to remove after the next sync, by deletion sequence
+	delSeq       uint64
+}
+
+func newStore(dir string, db *pebble.DB, cache interface{ Unref() }, lock *pebble.Lock, syncWrites, readOnly bool) *Store {
+	wo := pebble.NoSync
+	if syncWrites {
+		wo = pebble.Sync
+	}
+	return &Store{dir: dir, db: db, cache: cache, lock: lock, wo: wo, syncWrites: syncWrites, readOnly: readOnly,
+		pendingFiles: map[string]struct{}{}, pendingDirs: map[string]struct{}{}, pendingDel: map[string]uint64{}}
 }
 
 // Open opens (creating if needed) the pebble store in dir. It fails with a
@@ -99,12 +119,9 @@ func Open(dir string, opts *Options) (*Store, error) {
 		lock.Close()
 		return nil, errs.Wrap(errs.KindStorage, err, "storage: open %s", dir).With("path", dir)
 	}
-	wo := pebble.NoSync
-	if opts.Sync {
-		wo = pebble.Sync
-	}
 	removeLeftovers(dir) // we hold the lock: no restore of dir is running
-	return &Store{dir: dir, db: db, cache: cache, lock: lock, wo: wo}, nil
+	removeBlobTemps(dir)
+	return newStore(dir, db, cache, lock, opts.Sync, false), nil
 }
 
 // Dir returns the data folder.
@@ -189,28 +206,51 @@ func (s *Store) Scan(prefix []byte, fn func(key, value []byte) bool) error {
 	return wrapErr("scan", it.Close())
 }
 
-// Sync implements kv.Store: it syncs the write-ahead log. Pebble merges
-// concurrent syncs into one fsync.
+// Sync implements kv.Store: it fsyncs the blob files written since the
+// last sync, then syncs the write-ahead log (pebble merges concurrent
+// syncs into one fsync), then removes the blob files deleted before it.
 func (s *Store) Sync() error {
 	done, err := s.guard()
 	if err != nil {
 		return err
 	}
 	defer done()
-	return wrapErr("sync", s.db.LogData(nil, pebble.Sync))
+	return s.syncAll()
+}
+
+func (s *Store) syncAll() error {
+	if s.readOnly {
+		return nil
+	}
+	if err := s.syncBlobs(); err != nil {
+		return err
+	}
+	del := s.pendingDeletes()
+	if err := s.db.LogData(nil, pebble.Sync); err != nil {
+		return wrapErr("sync", err)
+	}
+	return s.removeDeleted(del)
 }
 
 // Checkpoint implements kv.Checkpointer: it writes a consistent copy of the
 // store into dir (which must not exist), hard-linking the immutable sstables
 // where the file system allows. The write-ahead log is synced first, so
-// every write that returned before the call is in the copy.
+// every write that returned before the call is in the copy. The blob files
+// are hard-linked (or copied) into dir/blobs; blob removals wait meanwhile,
+// so every blob the copy's keys refer to is in it (a blob written during
+// the checkpoint may be in it too, unreferenced).
 func (s *Store) Checkpoint(dir string) error {
 	done, err := s.guard()
 	if err != nil {
 		return err
 	}
 	defer done()
-	return wrapErr("checkpoint", s.db.Checkpoint(dir, pebble.WithFlushedWAL()))
+	s.blobMu.Lock()
+	defer s.blobMu.Unlock()
+	if err := s.db.Checkpoint(dir, pebble.WithFlushedWAL()); err != nil {
+		return wrapErr("checkpoint", err)
+	}
+	return s.linkBlobs(dir)
 }
 
 // NewBatch implements kv.Store.
@@ -224,7 +264,10 @@ func (s *Store) Close() error {
 		return nil
 	}
 	s.closed = true
-	err := s.db.Close()
+	err := s.syncAll()
+	if cerr := s.db.Close(); err == nil {
+		err = cerr
+	}
 	s.cache.Unref()
 	// Open was handed the lock, so the lock outlives the DB: release it last.
 	if lerr := s.lock.Close(); err == nil {

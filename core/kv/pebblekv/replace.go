@@ -142,5 +142,5 @@ func openReadOnly(dir string, opts *Options) (*Store, error) {
 		lock.Close()
 		return nil, errs.Wrap(errs.KindStorage, err, "storage: open %s", dir).With("path", dir)
 	}
-	return &Store{dir: dir, db: db, cache: cache, lock: lock, wo: pebble.NoSync}, nil
+	return newStore(dir, db, cache, lock, false, true), nil
 }
