@@ -270,3 +270,55 @@ func llmspell_hook_list(e *C.llmspell_engine, point *C.char, jsonOut **C.char, j
 		return encodeOut(jsonOut, jsonLen, out)
 	})
 }
+
+//export llmspell_hook_metrics
+func llmspell_hook_metrics(e *C.llmspell_engine, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
+	if jsonOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
+	}
+	*jsonOut = nil
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		m := ref.eng.Metrics()
+		if m == nil {
+			return errs.New(errs.KindInvalidArgument, "hook metrics are off (set hooks.metrics = true in the config)")
+		}
+		return encodeOut(jsonOut, jsonLen, m.Snapshot())
+	})
+}
+
+//export llmspell_hook_records
+func llmspell_hook_records(e *C.llmspell_engine, queryJSON *C.char, queryLen C.size_t, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
+	if jsonOut == nil {
+		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
+	}
+	*jsonOut = nil
+	return withEngine(e, errOut, func(ref *engineRef) error {
+		o, err := jsonObject(queryJSON, queryLen, "query_json")
+		if err != nil {
+			return err
+		}
+		if err := checkKeys(o, "query_json", "correlation_id", "limit"); err != nil {
+			return err
+		}
+		var id string
+		if err := strFields(o, map[string]*string{"correlation_id": &id}); err != nil {
+			return err
+		}
+		limit, err := intOpt(o, "limit")
+		if err != nil {
+			return err
+		}
+		if !ref.eng.Config().Hooks.Record {
+			return errs.New(errs.KindInvalidArgument, "hook recording is off (set hooks.record = true in the config)")
+		}
+		list, err := ref.eng.HookRecords(id, int(limit))
+		if err != nil {
+			return err
+		}
+		out := make(value.List, len(list))
+		for i, m := range list {
+			out[i] = m
+		}
+		return encodeOut(jsonOut, jsonLen, out)
+	})
+}

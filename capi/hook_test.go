@@ -105,3 +105,63 @@ func TestSmallIntegerUserData(t *testing.T) {
 	tEngineFree(eng)
 	checkEmpty(t)
 }
+
+func TestHookMetricsAndRecordsThroughABI(t *testing.T) {
+	eng, r := tEngineNew(`{"hooks":{"metrics":true,"record":true}}`)
+	if r.status != 0 {
+		t.Fatal(r.errMsg)
+	}
+	_, slots, _ := tHookRegister(eng, "BeforeStateWrite", 0)
+	defer tFreeC(slots)
+	g := "global"
+	v := `"original"`
+	tState(eng, "set", &g, "modify_me", "", 0, &v, nil, "")
+	tState(eng, "set", &g, "plain", "", 0, &v, nil, "")
+	m, r := tHookMetrics(eng, false)
+	if r.status != 0 || !strings.Contains(m, `"BeforeStateWrite":2`) || !strings.Contains(m, `"latency":{`) {
+		t.Fatalf("metrics: %s %+v", m, r)
+	}
+	all, r := tHookRecords(eng, "")
+	if r.status != 0 || !strings.Contains(all, `"point":"BeforeStateWrite","result":"modified"`) {
+		t.Fatalf("records: %s %+v", all, r)
+	}
+	if !strings.Contains(all, `"input":{"key":"modify_me","scope":"global","value":"original"}`) || !strings.Contains(all, `"duration_us":`) {
+		t.Fatalf("records: %s", all)
+	}
+	if one, r := tHookRecords(eng, `{"limit":1}`); r.status != 0 || strings.Count(one, `"hook_id"`) != 1 {
+		t.Fatalf("limit: %s %+v", one, r)
+	}
+	if none, r := tHookRecords(eng, `{"correlation_id":"nope"}`); r.status != 0 || none != "[]" {
+		t.Fatalf("correlation filter: %s %+v", none, r)
+	}
+	for _, q := range []string{`{"limit":"x"}`, `{"limit":-1}`, `{"correlation_id":7}`, `{"correlationId":"x"}`, `[1]`, `{`} {
+		if _, r := tHookRecords(eng, q); r.status != 1 {
+			t.Fatalf("bad query %s: %+v", q, r)
+		}
+	}
+	if _, r := tHookMetrics(eng, true); r.status != 1 || !strings.Contains(r.errMsg, "json_out") {
+		t.Fatalf("NULL json_out: %+v", r)
+	}
+	if _, r := tHookMetrics(0, false); r.status != 1 {
+		t.Fatalf("NULL engine: %+v", r)
+	}
+	if _, r := tHookRecords(0, ""); r.status != 1 {
+		t.Fatalf("NULL engine: %+v", r)
+	}
+	off, _ := tEngineNew("")
+	if _, r := tHookMetrics(off, false); r.status != 1 || !strings.Contains(r.errMsg, "hooks.metrics") {
+		t.Fatalf("metrics off: %+v", r)
+	}
+	if _, r := tHookRecords(off, ""); r.status != 1 || !strings.Contains(r.errMsg, "hooks.record") {
+		t.Fatalf("recording off: %+v", r)
+	}
+	tEngineFree(off)
+	tEngineFree(eng)
+	if _, r := tHookMetrics(eng, false); r.status != 10 {
+		t.Fatalf("closed engine: %+v", r)
+	}
+	if _, r := tHookRecords(eng, ""); r.status != 10 {
+		t.Fatalf("closed engine: %+v", r)
+	}
+	checkEmpty(t)
+}

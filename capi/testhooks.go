@@ -533,6 +533,39 @@ func tHookList(eng uintptr) string {
 	return C.GoStringN(out, C.int(n))
 }
 
+// tHookMetrics calls llmspell_hook_metrics; a NULL json_out when noOut.
+func tHookMetrics(eng uintptr, noOut bool) (string, tResult) {
+	var out *C.char
+	var l C.size_t
+	var errp *C.llmspell_error
+	outp := &out
+	if noOut {
+		outp = nil
+	}
+	st := llmspell_hook_metrics(C.ls_engine_ptr(C.uintptr_t(eng)), outp, &l, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(l))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}
+
+func tHookRecords(eng uintptr, q string) (string, tResult) {
+	p, n, f := cInput(q)
+	defer f()
+	var out *C.char
+	var l C.size_t
+	var errp *C.llmspell_error
+	st := llmspell_hook_records(C.ls_engine_ptr(C.uintptr_t(eng)), p, n, &out, &l, &errp)
+	res := ""
+	if out != nil {
+		res = C.GoStringN(out, C.int(l))
+		llmspell_free(unsafe.Pointer(out))
+	}
+	return res, takeError(int32(st), errp)
+}
+
 func tEventQuery(eng uintptr, q string) (string, tResult) {
 	p, n, f := cInput(q)
 	defer f()

@@ -1320,6 +1320,47 @@ llmspell_status llmspell_hook_unregister(llmspell_engine *engine, uint64_t id, l
 llmspell_status llmspell_hook_list(llmspell_engine *engine, const char *point, char **json_out,
                                    size_t *json_len, llmspell_error **err);
 
+/*
+ * llmspell_hook_metrics returns the built-in hook metrics (config
+ * hooks.metrics = true) as a JSON object {"counts":{"<point>":n},
+ * "latency":{"<point>":{"count","mean_ms","errors","buckets":[{"le_ms",
+ * "count"}]}}}. counts has the calls of each point the metrics hook watches
+ * (state writes, sessions, system, BeforeModelCall, BeforeToolExecution);
+ * latency times the operations run through hooks (tool and model calls),
+ * under their before point; le_ms is a bucket's upper bound in ms, "inf" for
+ * the last.
+ * Params: engine (in) a live engine;
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (metrics are off);
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_hook_metrics(llmspell_engine *engine, char **json_out, size_t *json_len,
+                                      llmspell_error **err);
+
+/*
+ * llmspell_hook_records returns the stored hook calls (config hooks.record
+ * = true), oldest first, as a JSON array [{"hook_id","hook","point",
+ * "component":{"type","name"},"input","result","error","duration_us",
+ * "correlation_id","at" (RFC 3339)}]. Every hook call is stored, built-in
+ * hooks' too; result is the answer's type ("continue", "modified", ...) and
+ * error the failure's message or null.
+ * Params: engine (in) a live engine;
+ *   query_json, query_len (in, optional) {"correlation_id","limit"}; NULL/0
+ *     for all;
+ *   json_out (out) must not be NULL; json_len (out, optional);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad query, or
+ *   recording is off); LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller; free with llmspell_free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_hook_records(llmspell_engine *engine, const char *query_json,
+                                      size_t query_len, char **json_out, size_t *json_len,
+                                      llmspell_error **err);
+
 /* ------------------------------------------------------------------------ */
 /* Tools                                                                    */
 /* ------------------------------------------------------------------------ */

@@ -1597,6 +1597,86 @@ static void test_hooks_events_tools(void)
 	llmspell_engine_free(e);
 }
 
+/* expect_records_fail checks that a hook records query fails with want */
+static void expect_records_fail(llmspell_engine *e, const char *query, llmspell_status want,
+				const char *msg_part)
+{
+	llmspell_error *err = NULL;
+	char *out = (char *)1;
+	llmspell_status st = llmspell_hook_records(e, query, slen(query), &out, NULL, &err);
+	CHECK_STATUS(st, want, err);
+	CHECK(out == NULL);
+	if (msg_part)
+		CHECK_CONTAINS(llmspell_error_message(err), msg_part);
+	llmspell_error_free(err);
+}
+
+static void test_hook_metrics_records(void)
+{
+	llmspell_engine *e = new_engine("{\"hooks\":{\"metrics\":true,\"record\":true}}");
+	llmspell_error *err = NULL;
+	hook_counts hc = {0};
+	uint64_t id = 0;
+	const char *opts = "{\"name\":\"c-test\"}";
+	llmspell_status st = llmspell_hook_register(e, "BeforeStateWrite", 0, opts, strlen(opts), c_hook,
+						    &hc, c_hook_free, &id, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_STATUS(llmspell_state_set(e, NULL, "m", "\"quiet\"", 7, &err), LLMSPELL_OK, err);
+	CHECK_STATUS(llmspell_state_set(e, NULL, "n", "1", 1, &err), LLMSPELL_OK, err);
+
+	char *m = NULL;
+	size_t n = 0;
+	CHECK_STATUS(llmspell_hook_metrics(e, &m, &n, &err), LLMSPELL_OK, err);
+	CHECK(m != NULL && n == strlen(m));
+	CHECK_CONTAINS(m, "\"counts\":{");
+	CHECK_CONTAINS(m, "\"BeforeStateWrite\":2");
+	CHECK_CONTAINS(m, "\"latency\":{");
+	llmspell_free(m);
+
+	char *recs = NULL;
+	CHECK_STATUS(llmspell_hook_records(e, NULL, 0, &recs, &n, &err), LLMSPELL_OK, err);
+	CHECK(recs != NULL && n == strlen(recs) && recs[0] == '[');
+	CHECK_CONTAINS(recs, "\"hook\":\"c-test\"");
+	CHECK_CONTAINS(recs, "\"point\":\"BeforeStateWrite\",\"result\":\"modified\"");
+	CHECK_CONTAINS(recs, "\"input\":{\"key\":\"n\",\"scope\":\"global\",\"value\":1}");
+	llmspell_free(recs);
+	const char *q = "{\"limit\":1}";
+	CHECK_STATUS(llmspell_hook_records(e, q, strlen(q), &recs, NULL, &err), LLMSPELL_OK, err);
+	int count = 0;
+	for (const char *p = recs; p && (p = strstr(p, "\"hook_id\"")) != NULL; p++)
+		count++;
+	CHECK(count == 1);
+	llmspell_free(recs);
+	q = "{\"correlation_id\":\"nobody\"}";
+	CHECK_STATUS(llmspell_hook_records(e, q, strlen(q), &recs, NULL, &err), LLMSPELL_OK, err);
+	CHECK_STR(recs, "[]");
+	llmspell_free(recs);
+
+	expect_records_fail(e, "{\"limit\":\"x\"}", LLMSPELL_ERR_INVALID_ARGUMENT, "limit");
+	expect_records_fail(e, "{\"correlation_id\":1}", LLMSPELL_ERR_INVALID_ARGUMENT, "correlation_id");
+	expect_records_fail(e, "{\"since\":\"now\"}", LLMSPELL_ERR_INVALID_ARGUMENT, "unknown key");
+	expect_records_fail(e, "[1]", LLMSPELL_ERR_INVALID_ARGUMENT, "query_json");
+	expect_records_fail(NULL, NULL, LLMSPELL_ERR_INVALID_ARGUMENT, NULL);
+	CHECK(llmspell_hook_metrics(e, NULL, NULL, NULL) == LLMSPELL_ERR_INVALID_ARGUMENT);
+	CHECK(llmspell_hook_metrics(NULL, &m, NULL, NULL) == LLMSPELL_ERR_INVALID_ARGUMENT && m == NULL);
+
+	/* both are off by default, and say how to turn them on */
+	llmspell_engine *off = new_engine("{}");
+	CHECK_STATUS(llmspell_hook_metrics(off, &m, NULL, &err), LLMSPELL_ERR_INVALID_ARGUMENT, err);
+	CHECK_CONTAINS(llmspell_error_message(err), "hooks.metrics");
+	llmspell_error_free(err);
+	err = NULL;
+	expect_records_fail(off, NULL, LLMSPELL_ERR_INVALID_ARGUMENT, "hooks.record");
+	llmspell_engine_free(off);
+
+	CHECK(llmspell_hook_unregister(e, id, NULL) == LLMSPELL_OK);
+	CHECK(atomic_load(&hc.freed) == 1);
+	llmspell_engine_free(e);
+	/* a freed engine is closed */
+	CHECK(llmspell_hook_metrics(e, &m, NULL, NULL) == LLMSPELL_ERR_CLOSED && m == NULL);
+	expect_records_fail(e, NULL, LLMSPELL_ERR_CLOSED, NULL);
+}
+
 
 /* ------------------------------------------------------------------------ */
 
@@ -1636,6 +1716,7 @@ static const struct {
     T(test_js_timeout_repeated),
     T(test_lua_timeout_repeated),
     T(test_hooks_events_tools),
+    T(test_hook_metrics_records),
 #undef T
 };
 

@@ -556,6 +556,22 @@ extern "C" {
         json_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
+    #[doc = " llmspell_hook_metrics returns the built-in hook metrics (config\n hooks.metrics = true) as a JSON object {\"counts\":{\"<point>\":n},\n \"latency\":{\"<point>\":{\"count\",\"mean_ms\",\"errors\",\"buckets\":[{\"le_ms\",\n \"count\"}]}}}. counts has the calls of each point the metrics hook watches\n (state writes, sessions, system, BeforeModelCall, BeforeToolExecution);\n latency times the operations run through hooks (tool and model calls),\n under their before point; le_ms is a bucket's upper bound in ms, \"inf\" for\n the last.\n Params: engine (in) a live engine;\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (metrics are off);\n   LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_hook_metrics(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_hook_records returns the stored hook calls (config hooks.record\n = true), oldest first, as a JSON array [{\"hook_id\",\"hook\",\"point\",\n \"component\":{\"type\",\"name\"},\"input\",\"result\",\"error\",\"duration_us\",\n \"correlation_id\",\"at\" (RFC 3339)}]. Every hook call is stored, built-in\n hooks' too; result is the answer's type (\"continue\", \"modified\", ...) and\n error the failure's message or null.\n Params: engine (in) a live engine;\n   query_json, query_len (in, optional) {\"correlation_id\",\"limit\"}; NULL/0\n     for all;\n   json_out (out) must not be NULL; json_len (out, optional);\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad query, or\n   recording is off); LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_hook_records(
+        engine: *mut llmspell_engine,
+        query_json: *const ::core::ffi::c_char,
+        query_len: usize,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
     #[doc = " llmspell_tool_invoke calls a tool by name (or alias).\n Params: engine (in) a live engine; name (in) must not be NULL;\n   params_json, params_len (in, optional) a JSON object; NULL/0 for {};\n   envelope_out (out) receives the envelope JSON; must not be NULL;\n   envelope_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK when the tool ran, also when it failed (the envelope\n   says success false, with the error); LLMSPELL_ERR_NOT_FOUND (no such\n   tool); LLMSPELL_ERR_INVALID_ARGUMENT (parameters do not match the\n   schema: the message names the field); LLMSPELL_ERR_DENIED (the policy\n   refused); LLMSPELL_ERR_CANCELLED (a hook cancelled);\n   LLMSPELL_ERR_TIMEOUT; LLMSPELL_ERR_CLOSED.\n Ownership: *envelope_out is owned by the caller; free with llmspell_free.\n Thread-safety: safe from any thread; tools may run concurrently."]
     pub fn llmspell_tool_invoke(
         engine: *mut llmspell_engine,
