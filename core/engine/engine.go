@@ -150,6 +150,7 @@ func New(opts *Options) (*Engine, error) {
 		MaxArtifacts:      cfg.Session.MaxArtifacts,
 		MaxSessionBytes:   cfg.Session.MaxSessionBytes,
 		Hooks:             e.sessionHooks(),
+		Sync:              e.state.SyncWrites, // session saves follow state.durability
 	})
 	e.tools = tool.New(toolPolicy(cfg), e.hooks, e.events)
 	e.tools.OnCall(e.recordToolCall)

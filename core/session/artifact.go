@@ -215,8 +215,13 @@ func (w *Writer) Abort() {
 	w.m.mu.Lock()
 	defer w.m.mu.Unlock()
 	b := w.m.kv.NewBatch()
-	if w.m.releaseChunksLocked(b, w.chunks) == nil {
-		b.Commit()
+	files, err := w.m.releaseChunksLocked(b, w.chunks)
+	if err != nil {
+		b.Discard()
+		return
+	}
+	if b.Commit() == nil {
+		w.m.dropBlobFiles(files)
 	}
 }
 
@@ -254,12 +259,14 @@ func (m *Manager) commit(w *Writer) (*Artifact, error) {
 	}
 	sum := hex.EncodeToString(w.hash.Sum(nil))
 	b := m.kv.NewBatch()
+	defer b.Discard()
 
+	var freed []string
 	blob, err := m.getBlobLocked(sum)
 	switch {
 	case err == nil: // known content: share it and drop the writer's chunk references
 		blob.Refs++
-		if err := m.releaseChunksLocked(b, w.chunks); err != nil {
+		if freed, err = m.releaseChunksLocked(b, w.chunks); err != nil {
 			return nil, err
 		}
 	case errs.IsKind(err, errs.KindNotFound):
@@ -314,6 +321,10 @@ func (m *Manager) commit(w *Writer) (*Artifact, error) {
 	}
 	b.Set(sessionKey(s.ID), srec)
 	if err := b.Commit(); err != nil {
+		return nil, err
+	}
+	m.dropBlobFiles(freed)
+	if err := m.durable(); err != nil {
 		return nil, err
 	}
 	return a, nil
@@ -587,12 +598,14 @@ func (m *Manager) DeleteArtifact(ctx context.Context, sessionID string, seq int6
 		return err
 	}
 	b := m.kv.NewBatch()
+	defer b.Discard()
 	b.Delete(artifactKey(sessionID, seq))
+	var freed []string
 	if blob, err := m.getBlobLocked(a.ContentHash); err == nil {
 		blob.Refs--
 		if blob.Refs <= 0 {
 			b.Delete(blobKey(a.ContentHash))
-			if err := m.releaseChunksLocked(b, blob.Chunks); err != nil {
+			if freed, err = m.releaseChunksLocked(b, blob.Chunks); err != nil {
 				return err
 			}
 		} else {
@@ -628,5 +641,9 @@ func (m *Manager) DeleteArtifact(ctx context.Context, sessionID string, seq int6
 			b.Set(sessionKey(s.ID), enc)
 		}
 	}
-	return b.Commit()
+	if err := b.Commit(); err != nil {
+		return err
+	}
+	m.dropBlobFiles(freed)
+	return m.durable()
 }

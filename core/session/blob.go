@@ -3,12 +3,14 @@ package session
 import (
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
 	"hash"
 
 	"github.com/pierrec/lz4/v4"
 	"github.com/zeebo/blake3"
 
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/kv"
 	"github.com/llmspell/llmspell-go/core/value"
 )
 
@@ -16,8 +18,9 @@ import (
 const ChunkSize = 1 << 20
 
 const (
-	chunkRaw byte = 0
-	chunkLZ4 byte = 1
+	chunkRaw  byte = 0
+	chunkLZ4  byte = 1
+	chunkFile byte = 2 // the kv value is this byte alone; the blob file holds the raw or lz4 form
 )
 
 // chunkRef describes one stored chunk of a content record.
@@ -127,40 +130,88 @@ func (m *Manager) putChunk(data []byte, compress bool) (chunkRef, error) {
 		return ref, err
 	}
 	b := m.kv.NewBatch()
+	inFile := false
 	if refs == 0 {
-		b.Set(chunkKey(ref.Hash), stored)
+		if inFile, err = m.putBlobFile(ref.Hash, stored); err != nil {
+			b.Discard()
+			return ref, err
+		}
+		if inFile {
+			b.Set(chunkKey(ref.Hash), []byte{chunkFile})
+		} else {
+			b.Set(chunkKey(ref.Hash), stored)
+		}
 	}
 	b.Set(chunkRefKey(ref.Hash), refBytes(refs+1))
-	return ref, b.Commit()
+	if err := b.Commit(); err != nil {
+		if inFile {
+			m.dropBlobFiles([]string{ref.Hash})
+		}
+		return ref, err
+	}
+	return ref, nil
+}
+
+// putBlobFile stores a chunk's stored form as a file beside the kv store
+// when it is large enough and the store keeps files; it reports whether it
+// did. The caller holds m.mu.
+func (m *Manager) putBlobFile(hash string, stored []byte) (bool, error) {
+	bs, ok := m.kv.(kv.BlobStore)
+	if !ok || m.opts.BlobThreshold < 0 || len(stored) < m.opts.BlobThreshold {
+		return false, nil
+	}
+	err := bs.PutBlob(hash, stored)
+	if errors.Is(err, kv.ErrNoBlobs) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// dropBlobFiles removes the files of chunks whose records are gone (after
+// the commit that removed them); chunks kept in kv have none. A file left
+// behind by a failure is unreferenced and harmless. The caller holds m.mu.
+func (m *Manager) dropBlobFiles(hashes []string) {
+	bs, ok := m.kv.(kv.BlobStore)
+	if !ok {
+		return
+	}
+	for _, h := range hashes {
+		_ = bs.DeleteBlob(h)
+	}
 }
 
 // releaseChunksLocked drops one reference on each chunk, deleting chunks
-// nobody holds any more.
+// nobody holds any more. It returns the freed chunks that live in blob
+// files: pass them to dropBlobFiles once b is committed.
 func (m *Manager) releaseChunksLocked(b interface {
 	Set(k, v []byte)
 	Delete(k []byte)
-}, chunks []chunkRef) error {
+}, chunks []chunkRef) ([]string, error) {
 	seen := map[string]int64{}
 	for _, c := range chunks {
 		refs, ok := seen[c.Hash]
 		if !ok {
 			var err error
 			if refs, err = m.chunkRefsLocked(c.Hash); err != nil {
-				return err
+				return nil, err
 			}
 		}
 		refs--
 		seen[c.Hash] = refs
 	}
+	var files []string
 	for h, refs := range seen {
 		if refs <= 0 {
+			if raw, err := m.kv.Get(chunkKey(h)); err == nil && len(raw) == 1 && raw[0] == chunkFile {
+				files = append(files, h)
+			}
 			b.Delete(chunkKey(h))
 			b.Delete(chunkRefKey(h))
 		} else {
 			b.Set(chunkRefKey(h), refBytes(refs))
 		}
 	}
-	return nil
+	return files, nil
 }
 
 // readChunk loads, decompresses and verifies one chunk.
@@ -171,6 +222,17 @@ func (m *Manager) readChunk(c chunkRef) ([]byte, error) {
 	}
 	if err != nil {
 		return nil, err
+	}
+	if len(raw) == 1 && raw[0] == chunkFile {
+		bs, ok := m.kv.(kv.BlobStore)
+		if !ok {
+			return nil, errs.New(errs.KindStorage, "integrity check failed: chunk %s lives in a blob file, and this store keeps none", c.Hash).With("integrity", true)
+		}
+		if raw, err = bs.GetBlob(c.Hash); errs.IsKind(err, errs.KindNotFound) {
+			return nil, errs.New(errs.KindStorage, "integrity check failed: chunk %s is missing: %s", c.Hash, errs.As(err).Message).With("integrity", true)
+		} else if err != nil {
+			return nil, err
+		}
 	}
 	if len(raw) == 0 {
 		return nil, integrityError(c.Hash)

@@ -129,11 +129,27 @@ type Options struct {
 	// MaxSessionBytes bounds the content bytes of one session. Default:
 	// 1 GiB.
 	MaxSessionBytes int64
+	// BlobThreshold is the stored chunk size from which a chunk is kept as
+	// a file beside the kv store instead of in it, when the store keeps
+	// files (kv.BlobStore: the pebble backend); negative keeps every chunk
+	// in kv. Default: 64 KiB.
+	BlobThreshold int
+	// Sync makes the writes that returned before it durable as the
+	// engine's durability setting says. It is called after artifact
+	// stores and deletes and by Save. The engine passes its state store's
+	// group commit (state.Store.SyncWrites): in sync mode that syncs at
+	// once, in batched mode it returns at once and the store is synced
+	// within the batch window. Default: nil: artifact writes are left to
+	// the store's own write mode and Save syncs the store (one fsync).
+	Sync func() error
 	// Now is the clock. Default: time.Now.
 	Now func() time.Time
 	// Hooks are called at lifecycle points. Default: none.
 	Hooks Hooks
 }
+
+// DefaultBlobThreshold is the default of Options.BlobThreshold.
+const DefaultBlobThreshold = 64 << 10
 
 // Manager owns the sessions and artifacts of one engine.
 type Manager struct {
@@ -159,6 +175,9 @@ func New(store kv.Store, opts *Options) *Manager {
 	}
 	if o.MaxSessionBytes <= 0 {
 		o.MaxSessionBytes = 1 << 30
+	}
+	if o.BlobThreshold == 0 {
+		o.BlobThreshold = DefaultBlobThreshold
 	}
 	if o.Now == nil {
 		o.Now = time.Now
@@ -360,20 +379,35 @@ func (m *Manager) UpdateMetadata(ctx context.Context, id string, fields value.Ma
 	})
 }
 
-// Save makes the session durable now (its record is written on every
-// change; Save syncs the store) and fires SessionSave.
+// Save makes the session durable as Options.Sync says (its record is
+// written on every change) and fires SessionSave. With the engine's
+// batched durability Save returns without waiting for an fsync and the
+// session is on disk within the batch window; with sync durability (or
+// no Options.Sync) it is on disk when Save returns.
 func (m *Manager) Save(ctx context.Context, id string) (*Session, error) {
 	s, err := m.Get(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	if err := m.kv.Sync(); err != nil {
+	sync := m.opts.Sync
+	if sync == nil {
+		sync = m.kv.Sync
+	}
+	if err := sync(); err != nil {
 		return nil, err
 	}
 	if h := m.opts.Hooks.SessionSave; h != nil {
 		h(ctx, s)
 	}
 	return s, nil
+}
+
+// durable applies Options.Sync after an artifact write.
+func (m *Manager) durable() error {
+	if m.opts.Sync == nil {
+		return nil
+	}
+	return m.opts.Sync()
 }
 
 // Load reads a session back, makes it the current one and fires
