@@ -202,3 +202,24 @@ func TestMemoryKeepsContentInKV(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestSaveFollowsSync: Save and artifact writes go through Options.Sync
+// (the engine's group commit) when set, and Save syncs the store when not.
+func TestSaveFollowsSync(t *testing.T) {
+	calls := 0
+	m := session.New(kv.NewMemory(), &session.Options{Sync: func() error { calls++; return nil }})
+	s, _ := m.Create(ctx, session.CreateOptions{})
+	if _, err := m.Save(ctx, s.ID); err != nil || calls != 1 {
+		t.Fatalf("save: %d calls, %v", calls, err)
+	}
+	a, _ := m.Store(ctx, s.ID, session.StoreOptions{Type: "custom", Name: "x"}, []byte("x"))
+	m.DeleteArtifact(ctx, s.ID, a.Sequence)
+	if calls != 3 {
+		t.Fatalf("artifact store and delete: %d calls, want 3 in all", calls)
+	}
+	failing := session.New(kv.NewMemory(), &session.Options{Sync: func() error { return errs.New(errs.KindStorage, "disk gone") }})
+	s, _ = failing.Create(ctx, session.CreateOptions{})
+	if _, err := failing.Save(ctx, s.ID); !errs.IsKind(err, errs.KindStorage) {
+		t.Fatalf("a failed sync must fail Save: %v", err)
+	}
+}

@@ -26,8 +26,15 @@
 //	artifact/<session>/<seq:016x>     JSON artifact record
 //	artifact-name/<session>\x00<name> latest sequence of that name
 //	blob/<hash>                       JSON content record {size, chunks, refs}
-//	chunk/<hash>                      1 flag byte (0 raw, 1 lz4) + data
+//	chunk/<hash>                      1 flag byte (0 raw, 1 lz4) + data,
+//	                                  or the byte 2 alone: in a blob file
 //	chunkref/<hash>                   reference count of the chunk
+//
+// On a store that keeps files (kv.BlobStore: pebble), a chunk whose stored
+// form is Options.BlobThreshold bytes or more lives in the blob file
+// <hash> (<data_dir>/blobs/<first 2 hex>/<hash>), holding the flag byte and
+// data; it is written before the records that refer to it and removed
+// after the commit that drops its last reference.
 //
 // A chunk's count holds one reference per content record using it plus one
 // per writer still writing it; a content record's refs count the artifacts
