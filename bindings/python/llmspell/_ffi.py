@@ -665,6 +665,23 @@ llmspell_hook_list = _fn(
     status_t,
     _check,
 )
+llmspell_hook_metrics = _fn(
+    "llmspell_hook_metrics",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_hook_records = _fn(
+    "llmspell_hook_records",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # query_json, query_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # json_out, json_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
 
 # --- tools ----------------------------------------------------------------
 

@@ -369,7 +369,8 @@ class Engine:
         """The engine's hooks, as a :class:`~llmspell.Hooks`.
 
         Wraps ``llmspell_hook_register``, ``llmspell_hook_reply_set``,
-        ``llmspell_hook_unregister`` and ``llmspell_hook_list``. It is the
+        ``llmspell_hook_unregister``, ``llmspell_hook_list``,
+        ``llmspell_hook_metrics`` and ``llmspell_hook_records``. It is the
         registry spells use through their ``Hook`` global. Closing the
         engine unregisters the hooks registered through it.
 

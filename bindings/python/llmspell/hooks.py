@@ -404,3 +404,79 @@ class Hooks:
         hooks: List[Dict[str, Any]] = json.loads(text or "[]")
         return hooks
 
+    def metrics(self) -> Dict[str, Any]:
+        """Return the built-in hook metrics.
+
+        Wraps ``llmspell_hook_metrics``. Metrics must be on in the engine's
+        config (``{"hooks": {"metrics": True}}``).
+
+        Returns:
+            ``{"counts": {point: n}, "latency": {point: {"count", "mean_ms",
+            "errors", "buckets": [{"le_ms", "count"}]}}}``: the calls of each
+            point the metrics hook watches (state writes, sessions, system,
+            model and tool calls), and the latency of the operations run
+            through hooks (tool and model calls) under their before point;
+            the last bucket's ``le_ms`` is ``"inf"``.
+
+        Raises:
+            InvalidArgumentError: metrics are off.
+            ClosedError: the engine was closed.
+        """
+        out = _ffi.BufP()
+        n = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_hook_metrics(self._engine._live(), _ffi.byref(out), _ffi.byref(n), _ffi.byref(err))
+        finally:
+            text = _ffi.take_string(out, n)
+        metrics: Dict[str, Any] = json.loads(text or "{}")
+        return metrics
+
+    def records(self, correlation_id: Optional[str] = None, limit: Optional[int] = None) -> List[Dict[str, Any]]:
+        """Return the stored records of hook calls, oldest first.
+
+        Wraps ``llmspell_hook_records``. Recording must be on in the
+        engine's config (``{"hooks": {"record": True}}``); every hook call
+        is recorded, the built-in hooks' too.
+
+        Args:
+            correlation_id: only the calls of this correlation.
+            limit: at most this many records (0 or None: all).
+
+        Returns:
+            A list of ``{"hook_id", "hook", "point", "component": {"type",
+            "name"}, "input", "result", "error", "duration_us",
+            "correlation_id", "at"}``; ``result`` is the answer's type
+            (``"continue"``, ``"modified"``, ...), ``error`` the failure's
+            message or None, ``at`` an RFC 3339 time.
+
+        Raises:
+            InvalidArgumentError: a negative limit, or recording is off.
+            ClosedError: the engine was closed.
+            TypeError: an argument has the wrong type.
+        """
+        q: Dict[str, Any] = {}
+        if correlation_id is not None:
+            if not isinstance(correlation_id, str):
+                raise TypeError(f"correlation_id must be str or None, not {type(correlation_id).__name__}")
+            q["correlation_id"] = correlation_id
+        if limit is not None:
+            if not isinstance(limit, int) or isinstance(limit, bool):
+                raise TypeError(f"limit must be int or None, not {type(limit).__name__}")
+            q["limit"] = limit
+        raw = _dumps(q) if q else None
+        out = _ffi.BufP()
+        n = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_hook_records(
+                self._engine._live(),
+                raw, len(raw) if raw is not None else 0,
+                _ffi.byref(out), _ffi.byref(n),
+                _ffi.byref(err),
+            )
+        finally:
+            text = _ffi.take_string(out, n)
+        records: List[Dict[str, Any]] = json.loads(text or "[]")
+        return records
+

@@ -1,4 +1,4 @@
-"""Tests of engine.hooks, engine.tools, engine.events.query and Subscription.id."""
+"""Tests of engine.hooks (with metrics and records), engine.tools, engine.events.query and Subscription.id."""
 
 import gc
 import logging
@@ -272,6 +272,48 @@ def test_hook_bad_arguments(mem) -> None:
     with pytest.raises(llmspell.InvalidArgumentError):
         mem.hooks.list("Nowhere")
     assert [h for h in mem.hooks.list() if h["language"] == "python"] == []
+
+
+def test_hook_metrics_and_records() -> None:
+    with llmspell.Engine({"hooks": {"metrics": True, "record": True}}) as e:
+        def shout(ctx: Dict[str, Any]) -> Any:
+            if ctx["data"]["key"] == "loud":
+                return {"type": "modified", "data": {"value": ctx["data"]["value"].upper()}}
+            return None
+
+        with e.hooks.register("BeforeStateWrite", shout, name="py-metrics"):
+            e.state.set(None, "quiet", "a")
+            e.state.set(None, "loud", "b")
+        m = e.hooks.metrics()
+        assert m["counts"]["BeforeStateWrite"] == 2 and m["counts"]["AfterStateWrite"] == 2
+        assert isinstance(m["latency"], dict)
+        mine = [r for r in e.hooks.records() if r["hook"] == "py-metrics"]
+        assert [r["result"] for r in mine] == ["continue", "modified"]
+        first = mine[0]
+        assert first["point"] == "BeforeStateWrite"
+        assert first["component"] == {"type": "state", "name": "global"}
+        assert first["input"] == {"scope": "global", "key": "quiet", "value": "a"}
+        assert first["error"] is None and first["correlation_id"] == ""
+        assert isinstance(first["duration_us"], int) and "T" in first["at"]
+        assert len(e.hooks.records(limit=1)) == 1
+        assert e.hooks.records(correlation_id="nobody") == []
+        with pytest.raises(llmspell.InvalidArgumentError):
+            e.hooks.records(limit=-1)
+        with pytest.raises(TypeError):
+            e.hooks.records(limit="3")  # type: ignore[arg-type]
+        with pytest.raises(TypeError):
+            e.hooks.records(correlation_id=7)  # type: ignore[arg-type]
+    with pytest.raises(llmspell.ClosedError):
+        e.hooks.metrics()
+    with pytest.raises(llmspell.ClosedError):
+        e.hooks.records()
+
+
+def test_hook_metrics_and_records_off(mem) -> None:
+    with pytest.raises(llmspell.InvalidArgumentError, match="hooks.metrics"):
+        mem.hooks.metrics()
+    with pytest.raises(llmspell.InvalidArgumentError, match="hooks.record"):
+        mem.hooks.records()
 
 
 def test_hook_component_filter(mem) -> None:
