@@ -104,29 +104,54 @@ func (s *SSE) split(data []byte, atEOF bool) (int, []byte, error) {
 }
 
 // NDJSON reads newline-delimited JSON: one document a line, blank lines
-// skipped.
+// skipped. A last line without a newline counts only when the stream ended
+// cleanly; after a read error it is dropped, so a cut line is reported as
+// the read error rather than as malformed JSON.
 type NDJSON struct {
-	sc *bufio.Scanner
+	r   *bufio.Reader
+	max int
+	buf []byte
 }
 
 // NewNDJSON returns a reader of r whose lines may be up to max bytes.
 func NewNDJSON(r io.Reader, max int) *NDJSON {
-	n := &NDJSON{sc: bufio.NewScanner(r)}
-	n.sc.Buffer(make([]byte, 0, 4096), max)
-	return n
+	return &NDJSON{r: bufio.NewReaderSize(r, 16<<10), max: max}
 }
 
 // Next returns the next non-blank line, valid until the next call, io.EOF
-// at the end, or the reader's error.
+// at the end, bufio.ErrTooLong for a line over the bound, or the reader's
+// error.
 func (n *NDJSON) Next() ([]byte, error) {
-	for n.sc.Scan() {
-		line := bytes.TrimSpace(n.sc.Bytes())
-		if len(line) > 0 {
+	for {
+		line, err := n.line()
+		if err != nil {
+			return nil, err
+		}
+		if line = bytes.TrimSpace(line); len(line) > 0 {
 			return line, nil
 		}
 	}
-	if err := n.sc.Err(); err != nil {
-		return nil, err
+}
+
+func (n *NDJSON) line() ([]byte, error) {
+	n.buf = n.buf[:0]
+	for {
+		frag, err := n.r.ReadSlice('\n')
+		switch {
+		case err == nil && len(n.buf) == 0:
+			return frag, nil
+		case err == nil:
+			return append(n.buf, frag...), nil
+		case err == bufio.ErrBufferFull:
+			n.buf = append(n.buf, frag...)
+			if len(n.buf) > n.max {
+				return nil, bufio.ErrTooLong
+			}
+		case err == io.EOF && len(n.buf)+len(frag) > 0:
+			n.buf = append(n.buf, frag...)
+			return n.buf, nil
+		default:
+			return nil, err
+		}
 	}
-	return nil, io.EOF
 }
