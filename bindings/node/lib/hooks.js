@@ -38,6 +38,8 @@ class Hooks {
 
 Hooks.prototype.register = require('./methods/hook-register');
 Hooks.prototype.list = require('./methods/hook-list');
+Hooks.prototype.metrics = require('./methods/hook-metrics');
+Hooks.prototype.records = require('./methods/hook-records');
 
 /**
  * Hook is a registered hook, from `engine.hooks.register()`. It stays

@@ -122,6 +122,8 @@
   X(hook_reply_fail)                                                           \
   X(hook_unregister)                                                           \
   X(hook_list)                                                                 \
+  X(hook_metrics)                                                              \
+  X(hook_records)                                                              \
   X(tool_invoke)                                                               \
   X(tool_list)                                                                 \
   X(tool_register)                                                             \
@@ -1415,7 +1417,7 @@ static napi_value js_session_get(napi_env env, napi_callback_info info) {
 
 /* A library call that takes an engine and an optional JSON argument and
  * answers a JSON array: llmspell_session_list, llmspell_artifact_query,
- * llmspell_tool_list, llmspell_event_query. */
+ * llmspell_tool_list, llmspell_event_query, llmspell_hook_records. */
 typedef llmspell_status (*engine_json_list_fn)(llmspell_engine *, const char *, size_t, char **,
                                                size_t *, llmspell_error **);
 
@@ -2803,6 +2805,16 @@ static napi_value js_hook_list(napi_env env, napi_callback_info info) {
   return take_text(env, out, len, "[]");
 }
 
+/* hookMetrics(engine) -> JSON object */
+static napi_value js_hook_metrics(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.hook_metrics, "{}");
+}
+
+/* hookRecords(engine, queryJson|null) -> JSON array */
+static napi_value js_hook_records(napi_env env, napi_callback_info info) {
+  return engine_json_list(env, info, L.hook_records, "queryJson");
+}
+
 /* toolInvoke(engine, name, paramsJson|null) -> envelope JSON, on the
  * calling thread. */
 static napi_value js_tool_invoke(napi_env env, napi_callback_info info) {
@@ -3017,6 +3029,8 @@ NAPI_MODULE_INIT() {
       {"hookRegister", NULL, js_hook_register, NULL, NULL, NULL, napi_default, NULL},
       {"hookUnregister", NULL, js_hook_unregister, NULL, NULL, NULL, napi_default, NULL},
       {"hookList", NULL, js_hook_list, NULL, NULL, NULL, napi_default, NULL},
+      {"hookMetrics", NULL, js_hook_metrics, NULL, NULL, NULL, napi_default, NULL},
+      {"hookRecords", NULL, js_hook_records, NULL, NULL, NULL, napi_default, NULL},
       {"toolInvoke", NULL, js_tool_invoke, NULL, NULL, NULL, napi_default, NULL},
       {"toolInvokeAsync", NULL, js_tool_invoke_async, NULL, NULL, NULL, napi_default, NULL},
       {"toolList", NULL, js_tool_list, NULL, NULL, NULL, napi_default, NULL},

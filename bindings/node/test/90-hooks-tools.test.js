@@ -6,8 +6,9 @@
 // calls that open the circuit breaker); built-in
 // tools (result, failure envelope, schema, not_found, denied), list
 // formats, JS tools called from JS, from spells (sync and async), throwing
-// tools, unregister, the timeout when the event loop is blocked; events.query
-// and subscription.id.
+// tools, unregister, the timeout when the event loop is blocked (for tools
+// and hooks); hooks.metrics and hooks.records; events.query and
+// subscription.id.
 
 const test = require('node:test');
 const assert = require('node:assert/strict');
@@ -296,6 +297,67 @@ test('a JS tool called from another thread while the event loop is blocked times
   assert.match(env.error.message, /timed out waiting for the JS thread/);
   // The event loop is free again: the next call is answered.
   assert.deepEqual((await e.tools.invokeAsync('js_echo', { n: 2 })).result, { n: 4 });
+});
+
+test('a JS hook hit by another thread while the event loop is blocked times out; the write goes on', async (t) => {
+  const e = open(t, { hooks: { record: true } });
+  let calls = 0;
+  const hook = e.hooks.register('BeforeStateWrite', (ctx) => {
+    calls++;
+    return writeHook(ctx);
+  }, { name: 'js-slow-loop' });
+  const pending = e.run('State.set("m", "from the spell") return State.get("m")');
+  // Block the event loop past the 5 s limit (hard-coded in the addon).
+  const start = Date.now();
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 5600);
+  const res = await pending;
+  assert.ok(Date.now() - start >= 5000);
+  // No answer: the hook failed and the write went on unmodified.
+  assert.equal(res.value, 'from the spell');
+  const info = e.hooks.list('BeforeStateWrite').find((h) => h.id === hook.id);
+  assert.equal(info.failures, 1);
+  const [rec] = e.hooks.records().filter((r) => r.hook === 'js-slow-loop');
+  assert.equal(rec.error, 'script_error: timed out waiting for the JS thread');
+  assert.ok(rec.duration_us >= 5000000);
+  // The event loop is free again: the next call is answered.
+  await e.run('State.set("m", "again")');
+  assert.equal(e.state.get(null, 'm'), 'from JS');
+  assert.ok(calls >= 1);
+});
+
+test('hooks.metrics and hooks.records', (t) => {
+  const e = open(t, { hooks: { metrics: true, record: true } });
+  const hook = e.hooks.register('BeforeStateWrite', writeHook, { name: 'js-metrics' });
+  e.state.set(null, 'plain', 1);
+  e.state.set(null, 'm', 2);
+  const m = e.hooks.metrics();
+  assert.equal(m.counts.BeforeStateWrite, 2);
+  assert.equal(m.counts.AfterStateWrite, 2);
+  assert.equal(typeof m.latency, 'object');
+  const mine = e.hooks.records().filter((r) => r.hook === 'js-metrics');
+  assert.deepEqual(mine.map((r) => r.result), ['continue', 'modified']);
+  assert.equal(mine[0].hook_id, hook.id);
+  assert.equal(mine[0].point, 'BeforeStateWrite');
+  assert.deepEqual(mine[0].component, { type: 'state', name: 'global' });
+  assert.deepEqual(mine[0].input, { scope: 'global', key: 'plain', value: 1 });
+  assert.equal(mine[0].error, null);
+  assert.equal(mine[0].correlation_id, '');
+  assert.equal(typeof mine[0].duration_us, 'number');
+  assert.ok(!Number.isNaN(Date.parse(mine[0].at)));
+  assert.equal(e.hooks.records({ limit: 1 }).length, 1);
+  assert.deepEqual(e.hooks.records({ correlationId: 'nobody' }), []);
+  assert.throws(() => e.hooks.records(5), TypeError);
+  assert.throws(() => e.hooks.records({ limit: 'x' }), TypeError);
+  assert.throws(() => e.hooks.records({ limit: -1 }), RangeError);
+  assert.throws(() => e.hooks.records({ correlationId: 7 }), TypeError);
+  assert.throws(() => e.hooks.records({ correlation_id: 'x' }), /unknown option "correlation_id"/);
+  const off = open(t);
+  assert.throws(() => off.hooks.metrics(), (err) => err instanceof LlmspellError &&
+    err.code === 'invalid_argument' && /hooks\.metrics/.test(err.message));
+  assert.throws(() => off.hooks.records(), (err) => err.code === 'invalid_argument' && /hooks\.record/.test(err.message));
+  e.close();
+  assert.throws(() => e.hooks.metrics(), (err) => err.code === 'closed');
+  assert.throws(() => e.hooks.records(), (err) => err.code === 'closed');
 });
 
 test('events.query returns persisted events; subscription.id matches stats', (t) => {
