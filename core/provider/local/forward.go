@@ -64,26 +64,36 @@ func (ck *checkpoint) forward(s *runState, token, pos int) []float32 {
 		rope(s.q, cos, sin, hs)
 		rope(k, cos, sin, hs)
 
-		// Attention, head by head; query head h reads key/value head h/kvMul.
-		for h := 0; h < c.nHeads; h++ {
-			q := s.q[h*hs : (h+1)*hs]
-			att := s.att[h*c.seqLen : h*c.seqLen+pos+1]
-			kvOff := loff + (h/kvMul)*hs
-			for t := range att {
-				kt := s.keyCache[kvOff+t*kvDim : kvOff+t*kvDim+hs]
+		// Attention. Query head h reads key/value head h/kvMul; the loops
+		// run over positions outside so each cached row is sliced once.
+		keys := s.keyCache[loff : loff+(pos+1)*kvDim]
+		vals := s.valueCache[loff : loff+(pos+1)*kvDim]
+		for t := 0; t <= pos; t++ {
+			kt := keys[t*kvDim : (t+1)*kvDim]
+			for h := 0; h < c.nHeads; h++ {
+				q := s.q[h*hs : (h+1)*hs]
+				k := kt[(h/kvMul)*hs:]
+				k = k[:len(q)]
 				var score float32
 				for i, qi := range q {
-					score += qi * kt[i]
+					score += qi * k[i]
 				}
-				att[t] = score * invSqrtHS
+				s.att[h*c.seqLen+t] = score * invSqrtHS
 			}
-			softmax(att)
-			out := s.xb[h*hs : (h+1)*hs]
-			clear(out)
-			for t, a := range att {
-				vt := s.valueCache[kvOff+t*kvDim : kvOff+t*kvDim+hs]
+		}
+		for h := 0; h < c.nHeads; h++ {
+			softmax(s.att[h*c.seqLen : h*c.seqLen+pos+1])
+		}
+		clear(s.xb)
+		for t := 0; t <= pos; t++ {
+			vt := vals[t*kvDim : (t+1)*kvDim]
+			for h := 0; h < c.nHeads; h++ {
+				a := s.att[h*c.seqLen+t]
+				out := s.xb[h*hs : (h+1)*hs]
+				v := vt[(h/kvMul)*hs:]
+				v = v[:len(out)]
 				for i := range out {
-					out[i] += a * vt[i]
+					out[i] += a * v[i]
 				}
 			}
 		}

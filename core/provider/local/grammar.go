@@ -12,9 +12,9 @@ import (
 
 // Bounds that make every constrained output finite.
 const (
-	maxStringLen = 32 // characters of a free string value
-	maxIntDigits = 9  // digits of an integer (or of a number's integer part)
-	maxFracDigits = 6 // digits after a number's decimal point
+	maxStringLen  = 32 // characters of a free string value
+	maxIntDigits  = 9  // digits of an integer (or of a number's integer part)
+	maxFracDigits = 6  // digits after a number's decimal point
 )
 
 // nodeKind is the kind of one node of a tool-call grammar.

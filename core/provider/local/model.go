@@ -137,8 +137,15 @@ func (m *Model) Stream(ctx context.Context, req *provider.Request) (provider.Str
 	if g != nil {
 		budget = min(max(budget, g.maxBytes), seqLen-1)
 	}
+	// A long prompt loses its oldest tokens (BOS stays) so that the answer
+	// has room: its whole budget, but at most half the context for text (a
+	// tool call always gets its whole, bounded, length).
+	reserve := min(budget, seqLen/2)
+	if g != nil {
+		reserve = budget
+	}
 	prompt := e.tok.encode(nil, renderPrompt(req), true, false)
-	if keep := seqLen - budget; len(prompt) > keep { // drop the oldest tokens, keep BOS
+	if keep := seqLen - reserve; len(prompt) > keep {
 		prompt = append(prompt[:1], prompt[len(prompt)-keep+1:]...)
 	}
 	temp, topP := DefaultTemperature, DefaultTopP
@@ -155,7 +162,7 @@ func (m *Model) Stream(ctx context.Context, req *provider.Request) (provider.Str
 	if g != nil {
 		gen.grammar, gen.gs = g, g.initial()
 	}
-	s := &stream{m: m, gen: gen, budget: budget, grammar: g}
+	s := &stream{m: m, gen: gen, budget: budget, grammar: g, tool: -1}
 	s.resp.Model = m.name
 	s.resp.Usage.InputTokens = len(prompt)
 	s.stop = context.AfterFunc(ctx, func() { s.abort.CompareAndSwap(nil, ctxError(ctx.Err())) })

@@ -39,6 +39,7 @@ type stream struct {
 	out     []byte // the call's JSON so far
 	emitted int    // offset in out up to which arguments were streamed
 	callID  string
+	tool    int // index of the tool being called, -1 until known
 }
 
 var _ provider.Stream = (*stream)(nil)
@@ -93,11 +94,14 @@ func (s *stream) Next() (provider.Delta, error) {
 func (s *stream) toolStep(piece string) (provider.Delta, bool) {
 	s.out = append(s.out, piece...)
 	g := s.grammar
-	ti := g.tool(s.gen.gs)
+	accepted := g.accepted(s.gen.gs)
+	if !accepted {
+		s.tool = g.tool(s.gen.gs)
+	}
+	ti := s.tool
 	if ti < 0 {
 		return provider.Delta{}, false
 	}
-	accepted := g.accepted(s.gen.gs)
 	end := len(s.out)
 	if accepted {
 		end-- // the outer '}' is not part of the arguments
