@@ -2,6 +2,7 @@ package session_test
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -221,5 +222,36 @@ func TestSaveFollowsSync(t *testing.T) {
 	s, _ = failing.Create(ctx, session.CreateOptions{})
 	if _, err := failing.Save(ctx, s.ID); !errs.IsKind(err, errs.KindStorage) {
 		t.Fatalf("a failed sync must fail Save: %v", err)
+	}
+}
+
+// BenchmarkBlobThreshold stores incompressible artifacts of one chunk in
+// kv (pebble) and as blob files, the measurement behind
+// DefaultBlobThreshold.
+func BenchmarkBlobThreshold(b *testing.B) {
+	for _, size := range []int{16 << 10, 32 << 10, 64 << 10, 128 << 10, 256 << 10} {
+		for _, where := range []string{"kv", "file"} {
+			b.Run(fmt.Sprintf("%dK/%s", size>>10, where), func(b *testing.B) {
+				p, _ := pebblekv.Open(b.TempDir(), nil)
+				defer p.Close()
+				threshold := 1
+				if where == "kv" {
+					threshold = -1
+				}
+				m := session.New(p, &session.Options{BlobThreshold: threshold, CompressThreshold: 1 << 30})
+				s, _ := m.Create(ctx, session.CreateOptions{})
+				content := randomBytes(size)
+				b.SetBytes(int64(size))
+				for i := 0; b.Loop(); i++ {
+					content[0], content[1], content[2] = byte(i), byte(i>>8), byte(i>>16)
+					if i%5000 == 4999 {
+						s, _ = m.Create(ctx, session.CreateOptions{})
+					}
+					if _, err := m.Store(ctx, s.ID, session.StoreOptions{Type: "custom", Name: "x"}, content); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
 	}
 }
