@@ -459,12 +459,12 @@ func TestTimeouts(t *testing.T) {
 	t.Run("stream-idle", func(t *testing.T) {
 		m := setup(t, func(w http.ResponseWriter, r *http.Request) {
 			wiretest.Start(w, "text/event-stream")
-			for i := 0; i < 3; i++ { // data every 60 ms keeps a 100 ms idle timer alive
+			for i := 0; i < 3; i++ { // data every 50 ms keeps a 300 ms idle timer alive
 				wiretest.Write(w, wiretest.SSE(`{"choices":[{"delta":{"content":"x"}}]}`))
-				time.Sleep(60 * time.Millisecond)
+				time.Sleep(50 * time.Millisecond)
 			}
 			hang(w, r)
-		}, short)
+		}, func(c *provider.Config) { c.Timeout = 300 * time.Millisecond })
 		s, err := m.Stream(context.Background(), userReq("hi"))
 		if err != nil {
 			t.Fatal(err)
