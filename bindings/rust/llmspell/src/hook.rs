@@ -175,6 +175,94 @@ impl<'e> Hooks<'e> {
         ))?;
         out.json_list("llmspell_hook_list")
     }
+
+    /// metrics returns the built-in hook metrics: `{"counts":{"<point>":n},
+    /// "latency":{"<point>":{"count","mean_ms","errors","buckets":
+    /// [{"le_ms","count"}]}}}`. counts has the calls of each point the
+    /// metrics hook watches (state writes, sessions, system, model and tool
+    /// calls); latency times the operations run through hooks (tool and
+    /// model calls) under their before point; the last bucket's `le_ms` is
+    /// `"inf"`. It needs the engine config `{"hooks":{"metrics":true}}`.
+    /// Wraps `llmspell_hook_metrics`.
+    ///
+    /// Errors: [`ErrorCode::InvalidArgument`] (metrics are off).
+    pub fn metrics(&self) -> Result<Value, Error> {
+        let mut out = OwnedBuf::new();
+        // SAFETY: the engine is live for 'e; out's pointers are valid
+        // out-parameters.
+        try_call!(llmspell_hook_metrics(
+            self.engine.as_ptr(),
+            out.out(),
+            out.len_out()
+        ))?;
+        out.json("llmspell_hook_metrics")
+    }
+
+    /// records returns the stored hook calls, oldest first: `[{"hook_id",
+    /// "hook","point","component":{"type","name"},"input","result","error",
+    /// "duration_us","correlation_id","at"}]`. Every hook call is recorded,
+    /// the built-in hooks' too; `result` is the answer's type
+    /// (`"continue"`, `"modified"`, ...), `error` the failure's message or
+    /// `null`, `at` an RFC 3339 time. It needs the engine config
+    /// `{"hooks":{"record":true}}`. Wraps `llmspell_hook_records`.
+    ///
+    /// Errors: [`ErrorCode::InvalidArgument`] (a NUL byte in the
+    /// correlation id, or recording is off).
+    pub fn records(&self, query: &HookRecordQuery) -> Result<Vec<Value>, Error> {
+        let json = query.to_json()?;
+        let mut out = OwnedBuf::new();
+        // SAFETY: the engine is live for 'e; json is a live buffer; out's
+        // pointers are valid out-parameters.
+        try_call!(llmspell_hook_records(
+            self.engine.as_ptr(),
+            json.as_ptr().cast(),
+            json.len(),
+            out.out(),
+            out.len_out(),
+        ))?;
+        out.json_list("llmspell_hook_records")
+    }
+}
+
+/// HookRecordQuery selects stored hook calls for [`Hooks::records`]. Every
+/// field is optional; the default selects every record.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookRecordQuery {
+    /// correlation_id keeps the calls of one correlation. Default: any.
+    pub correlation_id: Option<String>,
+    /// limit bounds the number of records returned. Default: no limit.
+    pub limit: Option<u64>,
+}
+
+impl HookRecordQuery {
+    /// new returns the query for every record.
+    pub fn new() -> HookRecordQuery {
+        HookRecordQuery::default()
+    }
+
+    /// correlation_id keeps one correlation's calls.
+    pub fn correlation_id(mut self, id: impl Into<String>) -> Self {
+        self.correlation_id = Some(id.into());
+        self
+    }
+
+    /// limit bounds the number of records.
+    pub fn limit(mut self, n: u64) -> Self {
+        self.limit = Some(n);
+        self
+    }
+
+    fn to_json(&self) -> Result<String, Error> {
+        let mut m = Map::new();
+        if let Some(id) = &self.correlation_id {
+            no_nul(id, "correlation_id")?;
+            m.insert("correlation_id".into(), Value::from(id.as_str()));
+        }
+        if let Some(n) = self.limit {
+            m.insert("limit".into(), Value::from(n));
+        }
+        Ok(Value::Object(m).to_string())
+    }
 }
 
 /// HookOptions configure a hook registration.

@@ -33,7 +33,7 @@
 //! | [`Engine::sessions`] → [`Sessions`], [`SessionOptions`], [`Status`] | `llmspell_session_*` |
 //! | [`Engine::artifacts`] → [`Artifacts`], [`StoreOptions`], [`ArtifactWriter`], [`ArtifactReader`] | `llmspell_artifact_*` |
 //! | [`Engine::events`] → [`Events`], [`PublishOptions`], [`SubscribeOptions`], [`Policy`], [`Subscription`], [`EventQuery`] | `llmspell_event_*`, `llmspell_subscription_*` |
-//! | [`Engine::hooks`] → [`Hooks`], [`HookOptions`], [`HookContext`], [`HookResult`], [`HookHandle`] | `llmspell_hook_*` |
+//! | [`Engine::hooks`] → [`Hooks`], [`HookOptions`], [`HookContext`], [`HookResult`], [`HookHandle`], [`HookRecordQuery`] | `llmspell_hook_*` |
 //! | [`Engine::tools`] → [`Tools`], [`Envelope`], [`ToolError`], [`ListOptions`], [`ToolFormat`], [`ToolSpec`], [`SecurityLevel`], [`ToolHandle`] | `llmspell_tool_*` |
 //!
 //! ```no_run
@@ -222,7 +222,9 @@ pub use error::{Error, ErrorCode};
 pub use event::{
     EventQuery, Events, Policy, PublishOptions, SubscribeOptions, Subscription, SubscriptionIter,
 };
-pub use hook::{priority, HookContext, HookHandle, HookOptions, HookResult, Hooks};
+pub use hook::{
+    priority, HookContext, HookHandle, HookOptions, HookRecordQuery, HookResult, Hooks,
+};
 pub use session::{SessionOptions, Sessions, Status};
 pub use state::{MigrateOptions, Op, State, Tx};
 pub use tool::{

@@ -1,6 +1,7 @@
 //! The safe Hooks API: results with effect on state writes (modified,
 //! cancel, replace), priority order, spells firing Rust hooks, unregister
-//! and drop, panics, concurrency, options, listing and errors.
+//! and drop, panics, concurrency, options, listing, metrics and records,
+//! and errors.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -8,8 +9,8 @@ use std::thread;
 use std::time::Duration;
 
 use llmspell::{
-    priority, Engine, ErrorCode, HookContext, HookHandle, HookOptions, HookResult, Hooks, Lang,
-    RunOptions,
+    priority, Engine, ErrorCode, HookContext, HookHandle, HookOptions, HookRecordQuery, HookResult,
+    Hooks, Lang, RunOptions,
 };
 use serde_json::{json, Value};
 
@@ -810,4 +811,78 @@ fn hook_ids_collide_across_engines() {
         "engine B's closure was freed while registered"
     );
     hb.unregister().unwrap();
+}
+
+#[test]
+fn metrics_and_records() {
+    let _serial = serial();
+    let _w = watchdog("metrics_and_records", LIMIT);
+    let e = Engine::new(r#"{"hooks":{"metrics":true,"record":true}}"#).expect("engine");
+    let h = e
+        .hooks()
+        .register_with(
+            "BeforeStateWrite",
+            &HookOptions::new().name("rust-metrics"),
+            |ctx| match key_of(ctx) {
+                "loud" => HookResult::Modified(json!({"value": "B"})),
+                _ => HookResult::Continue,
+            },
+        )
+        .unwrap();
+    e.state().set(None, "quiet", &json!("a")).unwrap();
+    e.state().set(None, "loud", &json!("b")).unwrap();
+
+    let m = e.hooks().metrics().unwrap();
+    assert_eq!(m["counts"]["BeforeStateWrite"], json!(2), "{m}");
+    assert_eq!(m["counts"]["AfterStateWrite"], json!(2), "{m}");
+    assert!(m["latency"].is_object(), "{m}");
+
+    let mine: Vec<Value> = e
+        .hooks()
+        .records(&HookRecordQuery::new())
+        .unwrap()
+        .into_iter()
+        .filter(|r| r["hook"] == "rust-metrics")
+        .collect();
+    assert_eq!(mine.len(), 2, "{mine:?}");
+    let first = &mine[0];
+    assert_eq!(first["hook_id"], json!(h.id()));
+    assert_eq!(first["point"], "BeforeStateWrite");
+    assert_eq!(
+        first["component"],
+        json!({"type": "state", "name": "global"})
+    );
+    assert_eq!(
+        first["input"],
+        json!({"scope": "global", "key": "quiet", "value": "a"})
+    );
+    assert_eq!(first["result"], "continue");
+    assert_eq!(mine[1]["result"], "modified");
+    assert_eq!(first["error"], Value::Null);
+    assert_eq!(first["correlation_id"], "");
+    assert!(
+        first["duration_us"].is_u64() && first["at"].is_string(),
+        "{first}"
+    );
+    let one = e.hooks().records(&HookRecordQuery::new().limit(1)).unwrap();
+    assert_eq!(one.len(), 1);
+    let none = e
+        .hooks()
+        .records(&HookRecordQuery::new().correlation_id("nobody"))
+        .unwrap();
+    assert!(none.is_empty(), "{none:?}");
+    let err = e
+        .hooks()
+        .records(&HookRecordQuery::new().correlation_id("a\0b"))
+        .unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidArgument);
+    drop(h);
+
+    let off = engine();
+    let err = off.hooks().metrics().unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidArgument);
+    assert!(err.message.contains("hooks.metrics"), "{err}");
+    let err = off.hooks().records(&HookRecordQuery::new()).unwrap_err();
+    assert_eq!(err.code, ErrorCode::InvalidArgument);
+    assert!(err.message.contains("hooks.record"), "{err}");
 }
