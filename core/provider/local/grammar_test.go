@@ -58,11 +58,11 @@ func TestGrammarAcceptsAndRejects(t *testing.T) {
 	}
 	reject := []string{
 		`{"name":"nope","arguments":{}}`,
-		`{"name":"calculator","arguments":{}}`,                           // required missing
-		`{"name":"calculator","arguments":{"expression":2}}`,              // wrong type
-		`{"name":"calculator","arguments":{"expression":"a\"b"}}`,         // no escapes
+		`{"name":"calculator","arguments":{}}`,                                               // required missing
+		`{"name":"calculator","arguments":{"expression":2}}`,                                 // wrong type
+		`{"name":"calculator","arguments":{"expression":"a\"b"}}`,                            // no escapes
 		`{"name":"calculator","arguments":{"expression":"` + strings.Repeat("x", 33) + `"}}`, // too long
-		`{"name":"weather","arguments":{"days":3,"city":"Paris"}}`,      // order is fixed
+		`{"name":"weather","arguments":{"days":3,"city":"Paris"}}`,                           // order is fixed
 		`{"name":"weather","arguments":{"city":"Paris toooo long","days":1}}`,
 		`{"name":"weather","arguments":{"city":"P","days":01}}`,
 		`{"name":"weather","arguments":{"city":"P","days":1.5}}`,

@@ -20,9 +20,13 @@ const ModelsDirEnv = "LLMSPELL_MODELS_DIR"
 
 // Defaults of a request that leaves them unset.
 const (
-	DefaultMaxTokens   = 128 // answer length bound, capped at the context length
+	// DefaultMaxTokens bounds the answer's length in tokens; any bound is
+	// capped at the model's context length.
+	DefaultMaxTokens = 128
+	// DefaultTemperature is the sampling temperature (0 means greedy).
 	DefaultTemperature = 1.0
-	DefaultTopP        = 0.9
+	// DefaultTopP is the nucleus-sampling threshold (1 disables it).
+	DefaultTopP = 0.9
 )
 
 // Model is an in-process Llama model. Weights load on first use and stay

@@ -223,7 +223,7 @@ func TestStreamMatchesGenerate(t *testing.T) {
 func TestPromptTruncation(t *testing.T) {
 	m := testModel(t)
 	req := userReq(strings.Repeat("The dog ran and ran. ", 300)) // far more than 512 tokens
-	req.Temperature, req.MaxTokens = f64(0), 1000 // capped: the prompt keeps half the context
+	req.Temperature, req.MaxTokens = f64(0), 1000                // capped: the prompt keeps half the context
 	r, err := m.Generate(context.Background(), req)
 	if err != nil {
 		t.Fatal(err)
@@ -261,7 +261,7 @@ func TestConcurrentGenerations(t *testing.T) {
 		want[seed] = r.Text
 	}
 	var wg sync.WaitGroup
-	for i := 0; i < 16; i++ {
+	for i := 0; i < 8; i++ {
 		wg.Add(1)
 		go func(seed int64) {
 			defer wg.Done()
@@ -405,7 +405,7 @@ func TestToolCalls(t *testing.T) {
 	schemas := compileSchemas(t, tools)
 	names := map[string]int{}
 	for _, temp := range []float64{0, 0.7, 1, 1.5} {
-		for seed := int64(0); seed < 6; seed++ {
+		for seed := int64(0); seed < 4; seed++ {
 			req := userReq("What is 2+2? Use the calculator.")
 			req.Tools, req.Temperature, req.Seed = tools, f64(temp), i64(seed)
 			r, err := m.Generate(context.Background(), req)

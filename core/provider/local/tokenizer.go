@@ -2,7 +2,6 @@ package local
 
 import (
 	"encoding/binary"
-	"fmt"
 	"math"
 	"os"
 	"unicode/utf8"
@@ -194,13 +193,13 @@ func (t *tokenizer) piece(prev, token int) string {
 }
 
 // decode returns the text of a token sequence as llama2.c prints it; the
-// first token is taken to follow BOS.
+// first token is taken to follow BOS. Out-of-range tokens are skipped.
 func (t *tokenizer) decode(tokens []int) string {
 	var out []byte
 	prev := tokenBOS
 	for _, tok := range tokens {
 		if tok < 0 || tok >= len(t.text) {
-			panic(fmt.Sprintf("local: token %d out of range", tok))
+			continue
 		}
 		out = append(out, t.piece(prev, tok)...)
 		prev = tok
