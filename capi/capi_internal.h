@@ -32,6 +32,8 @@ static inline void ls_call_event(llmspell_event_fn fn, uintptr_t ud, char *json,
 static inline void ls_call_hook(llmspell_hook_fn fn, uintptr_t ud, char *json, size_t len, llmspell_hook_reply *reply) { fn((void *)ud, json, len, reply); }
 static inline llmspell_hook_reply *ls_reply_ptr(uintptr_t id) { return (llmspell_hook_reply *)id; }
 static inline void ls_call_tool(llmspell_tool_fn fn, uintptr_t ud, char *json, size_t len, llmspell_tool_reply *reply) { fn((void *)ud, json, len, reply); }
+static inline llmspell_delta_stream *ls_astream_ptr(uintptr_t id) { return (llmspell_delta_stream *)id; }
+static inline int32_t ls_call_delta(llmspell_delta_fn fn, uintptr_t ud, char *text, size_t len) { return fn((void *)ud, text, len); }
 static inline llmspell_tool_reply *ls_tool_reply_ptr(uintptr_t id) { return (llmspell_tool_reply *)id; }
 /* user_data crosses Go as an integer: a C pointer (or a small integer used
  * as a tag) must never sit in a Go pointer variable, where the garbage

@@ -27,7 +27,7 @@ const (
 	tagSub    uintptr = 5
 	tagReply  uintptr = 6
 	tagTReply uintptr = 7
-	tagShift          = 3
+	tagShift          = 4
 )
 
 // engineRef is what an engine handle names. refs counts the handle itself,

@@ -129,6 +129,7 @@ typedef struct llmspell_artifact_reader llmspell_artifact_reader;
 typedef struct llmspell_subscription llmspell_subscription;
 typedef struct llmspell_hook_reply llmspell_hook_reply;
 typedef struct llmspell_tool_reply llmspell_tool_reply;
+typedef struct llmspell_delta_stream llmspell_delta_stream;
 
 /* An event callback: receives one event as UTF-8 JSON of event_len bytes
  * (also NUL-terminated), borrowed for the duration of the call only. */
@@ -146,6 +147,11 @@ typedef void (*llmspell_hook_fn)(void *user_data, const char *context_json, size
  * synchronously on the thread that invoked the tool. */
 typedef void (*llmspell_tool_fn)(void *user_data, const char *params_json, size_t params_len,
                                  llmspell_tool_reply *reply);
+/* Receives one text delta of a streamed agent answer (llmspell_agent_stream).
+ * text is NUL-terminated and borrowed for the call; return 0 to go on, any
+ * other value to stop the agent (the call then fails with
+ * LLMSPELL_ERR_CANCELLED). */
+typedef int32_t (*llmspell_delta_fn)(void *user_data, const char *text, size_t text_len);
 /* Frees a callback's user_data; called once, after the last callback. */
 typedef void (*llmspell_free_fn)(void *user_data);
 
@@ -1469,6 +1475,262 @@ llmspell_status llmspell_tool_reply_error(llmspell_tool_reply *reply, const char
  */
 llmspell_status llmspell_tool_unregister(llmspell_engine *engine, const char *name,
                                          llmspell_error **err);
+
+/* ---------------------------------------------------------------------------
+ * Agents and providers (docs/agents.md)
+ *
+ * Agents live in their engine's registry under a name; every call names the
+ * agent. Inputs are JSON: a config object for llmspell_agent_create (the
+ * keys of Agent.create in SCRIPT_API.md: name, description, type ("llm" or
+ * "basic"), model ("provider/model"; default: agents.default_model, the
+ * in-process local/stories260K), provider, system_prompt, temperature,
+ * top_p, seed, max_tokens, tools, memory, max_tool_rounds, base_url,
+ * api_key_env, custom_config, resource_limits {timeout_ms}), and an input
+ * that is a JSON string or {"text": ..., "messages"?: [...],
+ * "parameters"?: {...}}. Results are
+ * {"text", "tool_calls": [{id, name, arguments, success, result|error,
+ * duration_ms}], "usage": {input_tokens, output_tokens},
+ * "metadata": {model, provider, execution_time_ms, finish_reason, rounds,
+ * correlation_id}}.
+ * Errors: LLMSPELL_ERR_PROVIDER when the model's server fails (details carry
+ * "status" and "provider"); LLMSPELL_ERR_NOT_FOUND for an unknown agent,
+ * tool or provider; LLMSPELL_ERR_CANCELLED / LLMSPELL_ERR_TIMEOUT when the
+ * run token is cancelled or a deadline passes (the HTTP request and the
+ * tool calls stop).
+ * ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_agent_create builds and registers an agent. Unknown tools and
+ * providers fail here, not at the first execute.
+ * Params: engine (in) a live engine; config_json, config_len (in) a JSON
+ *   object (NULL/0 means {}: an agent with a generated name on the default
+ *   model); name_out, name_len (out, optional) receive the agent's name;
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad JSON, unknown
+ *   key, wrong type, bad value); LLMSPELL_ERR_NOT_FOUND (unknown tool or
+ *   provider, missing local model folder); LLMSPELL_ERR_CONFLICT (the name
+ *   is taken); LLMSPELL_ERR_CLOSED.
+ * Ownership: *name_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_create(llmspell_engine *engine, const char *config_json, size_t config_len,
+                                      char **name_out, size_t *name_len, llmspell_error **err);
+
+/*
+ * llmspell_agent_execute runs one turn of an agent (with its tool loop) and
+ * returns the result JSON. Blocks until the answer.
+ * Params: engine (in); name (in) the agent; input_json, input_len (in) a
+ *   JSON string or input object; run (in, optional) a run token whose
+ *   cancel stops the agent; result_out, result_len (out) must not be NULL
+ *   (result_len may be); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;
+ *   LLMSPELL_ERR_PROVIDER; LLMSPELL_ERR_CANCELLED; LLMSPELL_ERR_TIMEOUT;
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *result_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread; concurrent executes of one agent
+ *   each see its memory as it was when they started.
+ */
+llmspell_status llmspell_agent_execute(llmspell_engine *engine, const char *name, const char *input_json,
+                                       size_t input_len, llmspell_run *run, char **result_out,
+                                       size_t *result_len, llmspell_error **err);
+
+/*
+ * llmspell_agent_stream runs one turn like llmspell_agent_execute and calls
+ * fn with each text delta as the model produces it, on the calling thread,
+ * before returning the whole result.
+ * Params: as llmspell_agent_execute, plus fn (in) must not be NULL;
+ *   user_data (in) passed to fn; result_out (out, optional) may be NULL.
+ * Returns: as llmspell_agent_execute; LLMSPELL_ERR_CANCELLED when fn
+ *   returned non-zero.
+ * Ownership: *result_out is owned by the caller (llmspell_free); the text
+ *   given to fn is borrowed for that call.
+ * Thread-safety: safe from any thread; fn runs on the calling thread only.
+ */
+llmspell_status llmspell_agent_stream(llmspell_engine *engine, const char *name, const char *input_json,
+                                      size_t input_len, llmspell_run *run, llmspell_delta_fn fn,
+                                      void *user_data, char **result_out, size_t *result_len,
+                                      llmspell_error **err);
+
+/*
+ * llmspell_agent_stream_open starts a turn whose deltas are pulled with
+ * llmspell_delta_stream_next (the form iterators in other languages wrap).
+ * The agent runs in the background; it waits when 16 deltas are unread.
+ * Params: engine, name, input_json, input_len, run (in) as
+ *   llmspell_agent_execute; out (out) receives the stream; must not be NULL;
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;
+ *   LLMSPELL_ERR_CLOSED. Errors of the run itself come from _next.
+ * Ownership: free the stream with llmspell_delta_stream_free; it keeps its
+ *   engine alive until then.
+ * Thread-safety: a stream may be used from any thread, one call at a time
+ *   (except _cancel, which may come from any thread at any time).
+ */
+llmspell_status llmspell_agent_stream_open(llmspell_engine *engine, const char *name, const char *input_json,
+                                           size_t input_len, llmspell_run *run, llmspell_delta_stream **out,
+                                           llmspell_error **err);
+
+/*
+ * llmspell_delta_stream_next waits for the next delta.
+ * Params: stream (in); timeout_ms (in) how long to wait, negative means
+ *   forever; text_out, text_len (out) receive the delta, or NULL and 0 when
+ *   the turn has ended successfully (then read llmspell_delta_stream_result);
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK (a delta, or the end); LLMSPELL_ERR_TIMEOUT when no
+ *   delta came in time (the stream goes on; call again); the run's own
+ *   error when it failed (LLMSPELL_ERR_PROVIDER, LLMSPELL_ERR_CANCELLED,
+ *   ...), after which the stream has ended; LLMSPELL_ERR_CLOSED for a freed
+ *   stream.
+ * Ownership: *text_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_delta_stream_next(llmspell_delta_stream *stream, int32_t timeout_ms, char **text_out,
+                                           size_t *text_len, llmspell_error **err);
+
+/*
+ * llmspell_delta_stream_result returns the result JSON of a stream that
+ * ended successfully.
+ * Params: stream (in); result_out, result_len (out) must not be NULL
+ *   (result_len may be); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT when the stream has
+ *   not ended yet; the run's error when it failed; LLMSPELL_ERR_CLOSED.
+ * Ownership: *result_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_delta_stream_result(llmspell_delta_stream *stream, char **result_out,
+                                             size_t *result_len, llmspell_error **err);
+
+/*
+ * llmspell_delta_stream_cancel stops a stream's agent (its HTTP request and
+ * tool calls); _next then reports LLMSPELL_ERR_CANCELLED. Harmless when the
+ * stream has ended.
+ * Params: stream (in); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED for a freed stream.
+ * Thread-safety: safe from any thread, while another thread waits in _next.
+ * Ownership: inputs are borrowed for the call; nothing to free.
+ */
+llmspell_status llmspell_delta_stream_cancel(llmspell_delta_stream *stream, llmspell_error **err);
+
+/*
+ * llmspell_delta_stream_free cancels the stream if it still runs, waits for
+ * its agent to stop, and frees it. NULL and double frees are ignored.
+ * Params: stream (in).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.
+ * Ownership: inputs are borrowed for the call; nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+void llmspell_delta_stream_free(llmspell_delta_stream *stream);
+
+/*
+ * llmspell_agent_list returns the agents as a JSON array of infos
+ * {name, description, type, model, provider, tools, system_prompt,
+ * max_conversation_length, max_tool_rounds, memory_length}, sorted by name.
+ * Params: engine (in); json_out, json_len (out) must not be NULL (json_len
+ *   may be); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_list(llmspell_engine *engine, char **json_out, size_t *json_len,
+                                    llmspell_error **err);
+
+/*
+ * llmspell_agent_info returns one agent's info (as in llmspell_agent_list).
+ * Params: engine (in); name (in); json_out, json_len (out); err (out,
+ *   optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_info(llmspell_engine *engine, const char *name, char **json_out,
+                                    size_t *json_len, llmspell_error **err);
+
+/*
+ * llmspell_agent_remove unregisters an agent; running turns finish and its
+ * saved memory stays in state.
+ * Params: engine (in); name (in); removed (out, optional) 1 when it
+ *   existed, else 0; err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: inputs are borrowed for the call; nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_remove(llmspell_engine *engine, const char *name, int32_t *removed,
+                                      llmspell_error **err);
+
+/*
+ * llmspell_agent_history returns an agent's conversation memory as a JSON
+ * array of messages {role, content, tool_calls?, tool_call_id?, name?}.
+ * Params: engine (in); name (in); json_out, json_len (out); err (out,
+ *   optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_history(llmspell_engine *engine, const char *name, char **json_out,
+                                       size_t *json_len, llmspell_error **err);
+
+/*
+ * llmspell_agent_clear_history empties an agent's memory (not its saved
+ * copy).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Params: engine (in) a live engine; name (in) the agent, NUL-terminated;
+ *   err (out, optional).
+ * Ownership: inputs are borrowed for the call; nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_clear_history(llmspell_engine *engine, const char *name, llmspell_error **err);
+
+/*
+ * llmspell_agent_save_state saves an agent's memory in state scope
+ * agent:<name>, so a later process can load it.
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;
+ *   LLMSPELL_ERR_CLOSED.
+ * Params: engine (in) a live engine; name (in) the agent, NUL-terminated;
+ *   err (out, optional).
+ * Ownership: inputs are borrowed for the call; nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_save_state(llmspell_engine *engine, const char *name, llmspell_error **err);
+
+/*
+ * llmspell_agent_load_state replaces an agent's memory with its saved copy.
+ * Params: engine (in); name (in); found (out, optional) 1 when a saved copy
+ *   existed, else 0 (the memory is then unchanged); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (no such agent);
+ *   LLMSPELL_ERR_STORAGE (damaged copy); LLMSPELL_ERR_CLOSED.
+ * Ownership: inputs are borrowed for the call; nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_load_state(llmspell_engine *engine, const char *name, int32_t *found,
+                                          llmspell_error **err);
+
+/*
+ * llmspell_agent_wrap_as_tool registers an agent as a tool taking
+ * {"input": "..."}, so other agents, workflows and scripts can call it.
+ * Params: engine (in); name (in) the agent; options_json, options_len (in,
+ *   optional) {"tool_name"?, "description"?} (default name "agent_<name>");
+ *   tool_out, tool_len (out, optional) receive the tool's name; err (out,
+ *   optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CONFLICT (the
+ *   tool name is taken); LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *tool_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_agent_wrap_as_tool(llmspell_engine *engine, const char *name, const char *options_json,
+                                            size_t options_len, char **tool_out, size_t *tool_len,
+                                            llmspell_error **err);
+
+/*
+ * llmspell_provider_list returns the configured providers, and the presets
+ * whose key is set or that need none, as a JSON array of
+ * {name, type, base_url, default_model, has_key, capabilities {streaming,
+ * tools, parallel_tool_calls, vision, json_mode}}. Keys never appear.
+ * Params: engine (in); json_out, json_len (out); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_provider_list(llmspell_engine *engine, char **json_out, size_t *json_len,
+                                       llmspell_error **err);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/engine"
 	"github.com/llmspell/llmspell-go/core/value"
+	"github.com/llmspell/llmspell-go/internal/testmodels"
 	"github.com/llmspell/llmspell-go/scripting/host"
 )
 
@@ -30,9 +31,14 @@ func TestConformanceScripts(t *testing.T) {
 			if _, err := os.Stat(jf); err != nil {
 				t.Fatalf("%s has no JS twin", lf)
 			}
+			tweaks := scriptTweaks[filepath.Base(lf)]
+			if needsModels[filepath.Base(lf)] {
+				dir := testmodels.Dir(t)
+				tweaks = append(tweaks, func(c *config.Config) { c.Models.Dir = dir })
+			}
 			var enc [2]string
 			for i, f := range []string{lf, jf} {
-				enc[i] = runFileJSON(t, newPebbleHost(t, scriptTweaks[filepath.Base(lf)]...), f, args)
+				enc[i] = runFileJSON(t, newPebbleHost(t, tweaks...), f, args)
 			}
 			if enc[0] != enc[1] {
 				t.Fatalf("Lua and JS differ:\nlua: %s\njs:  %s", enc[0], enc[1])
@@ -46,6 +52,9 @@ func TestConformanceScripts(t *testing.T) {
 var scriptTweaks = map[string][]func(*config.Config){
 	"hook_metrics.lua": {func(c *config.Config) { c.Hooks.Metrics, c.Hooks.Record = true, true }},
 }
+
+// needsModels names the pairs that run the real local model.
+var needsModels = map[string]bool{"agent.lua": true}
 
 // newPebbleHost returns a script host on a fresh pebble-backed engine;
 // tweaks adjust the configuration first.

@@ -76,7 +76,7 @@ func (s *fakeStream) Next() (provider.Delta, error) {
 	return provider.Delta{Text: p}, nil
 }
 func (s *fakeStream) Response() *provider.Response { return s.resp }
-func (s *fakeStream) Close() error                  { return nil }
+func (s *fakeStream) Close() error                 { return nil }
 
 type fixture struct {
 	reg    *Registry

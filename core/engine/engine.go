@@ -10,12 +10,14 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/llmspell/llmspell-go/core/agent"
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/event"
 	"github.com/llmspell/llmspell-go/core/hook"
 	"github.com/llmspell/llmspell-go/core/kv"
 	"github.com/llmspell/llmspell-go/core/kv/pebblekv"
+	"github.com/llmspell/llmspell-go/core/provider"
 	"github.com/llmspell/llmspell-go/core/session"
 	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/tool"
@@ -36,6 +38,8 @@ type Options struct {
 	// Hooks are registered before the engine starts, so they see
 	// SystemStartup. Default: none.
 	Hooks []HookSpec
+	// LookupEnv reads provider API keys. Default: os.LookupEnv.
+	LookupEnv func(string) (string, bool)
 }
 
 // HookSpec is a hook to register at engine creation.
@@ -48,19 +52,21 @@ type HookSpec struct {
 // Engine owns a store, a config and a logger, and everything later
 // subsystems register on it. Methods are safe for concurrent use.
 type Engine struct {
-	cfg     *config.Config
-	store   kv.Store
-	state   *state.Store
-	sess    *session.Manager
-	events  *event.Bus
-	hooks   *hook.Registry
-	jrnl    *event.Journal
-	tools   *tool.Registry
-	metrics *hook.Metrics
-	recSeq  atomic.Uint64
-	bk      *backups
-	output  io.Writer
-	logger  *slog.Logger
+	cfg       *config.Config
+	store     kv.Store
+	state     *state.Store
+	sess      *session.Manager
+	events    *event.Bus
+	hooks     *hook.Registry
+	jrnl      *event.Journal
+	tools     *tool.Registry
+	providers *provider.Registry
+	agents    *agent.Registry
+	metrics   *hook.Metrics
+	recSeq    atomic.Uint64
+	bk        *backups
+	output    io.Writer
+	logger    *slog.Logger
 
 	poisoned atomic.Pointer[string]
 
@@ -158,6 +164,8 @@ func New(opts *Options) (*Engine, error) {
 		e.store.Close()
 		return nil, err
 	}
+	e.providers = newProviders(cfg, opts.LookupEnv)
+	e.agents = e.newAgents()
 	e.fireSystem(hook.SystemStartup, "system.startup")
 	return e, nil
 }

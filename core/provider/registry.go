@@ -333,3 +333,13 @@ func (r *Registry) ResolveWith(modelString, baseURL, apiKeyEnv string) (Model, e
 	r.models[key] = m
 	return m, nil
 }
+
+// Info returns the listing of one provider, configured or preset, and
+// false for an unknown name.
+func (r *Registry) Info(name string) (value.Map, bool) {
+	c, ok := r.Config(name)
+	if !ok {
+		return nil, false
+	}
+	return c.Info(r.capabilities(c)), true
+}

@@ -33,6 +33,8 @@ func Surface() []Module {
 		eventModule(),
 		hookModule(),
 		toolModule(),
+		agentModule(),
+		providerModule(),
 	}
 }
 

@@ -31,6 +31,14 @@ pub type llmspell_tool_fn = ::core::option::Option<
         reply: *mut llmspell_tool_reply,
     ),
 >;
+#[doc = " Receives one text delta of a streamed agent answer (llmspell_agent_stream).\n text is NUL-terminated and borrowed for the call; return 0 to go on, any\n other value to stop the agent (the call then fails with\n LLMSPELL_ERR_CANCELLED)."]
+pub type llmspell_delta_fn = ::core::option::Option<
+    unsafe extern "C" fn(
+        user_data: *mut ::core::ffi::c_void,
+        text: *const ::core::ffi::c_char,
+        text_len: usize,
+    ) -> i32,
+>;
 #[doc = " Frees a callback's user_data; called once, after the last callback."]
 pub type llmspell_free_fn =
     ::core::option::Option<unsafe extern "C" fn(user_data: *mut ::core::ffi::c_void)>;
@@ -72,6 +80,11 @@ pub struct llmspell_hook_reply {
 #[repr(C)]
 #[derive(Debug, Copy, Clone)]
 pub struct llmspell_tool_reply {
+    _unused: [u8; 0],
+}
+#[repr(C)]
+#[derive(Debug, Copy, Clone)]
+pub struct llmspell_delta_stream {
     _unused: [u8; 0],
 }
 pub const LLMSPELL_VERSION_MAJOR: i32 = 0;
@@ -616,6 +629,137 @@ extern "C" {
     pub fn llmspell_tool_unregister(
         engine: *mut llmspell_engine,
         name: *const ::core::ffi::c_char,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_create builds and registers an agent. Unknown tools and\n providers fail here, not at the first execute.\n Params: engine (in) a live engine; config_json, config_len (in) a JSON\n   object (NULL/0 means {}: an agent with a generated name on the default\n   model); name_out, name_len (out, optional) receive the agent's name;\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT (bad JSON, unknown\n   key, wrong type, bad value); LLMSPELL_ERR_NOT_FOUND (unknown tool or\n   provider, missing local model folder); LLMSPELL_ERR_CONFLICT (the name\n   is taken); LLMSPELL_ERR_CLOSED.\n Ownership: *name_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_create(
+        engine: *mut llmspell_engine,
+        config_json: *const ::core::ffi::c_char,
+        config_len: usize,
+        name_out: *mut *mut ::core::ffi::c_char,
+        name_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_execute runs one turn of an agent (with its tool loop) and\n returns the result JSON. Blocks until the answer.\n Params: engine (in); name (in) the agent; input_json, input_len (in) a\n   JSON string or input object; run (in, optional) a run token whose\n   cancel stops the agent; result_out, result_len (out) must not be NULL\n   (result_len may be); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;\n   LLMSPELL_ERR_PROVIDER; LLMSPELL_ERR_CANCELLED; LLMSPELL_ERR_TIMEOUT;\n   LLMSPELL_ERR_CLOSED.\n Ownership: *result_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread; concurrent executes of one agent\n   each see its memory as it was when they started."]
+    pub fn llmspell_agent_execute(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        input_json: *const ::core::ffi::c_char,
+        input_len: usize,
+        run: *mut llmspell_run,
+        result_out: *mut *mut ::core::ffi::c_char,
+        result_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_stream runs one turn like llmspell_agent_execute and calls\n fn with each text delta as the model produces it, on the calling thread,\n before returning the whole result.\n Params: as llmspell_agent_execute, plus fn (in) must not be NULL;\n   user_data (in) passed to fn; result_out (out, optional) may be NULL.\n Returns: as llmspell_agent_execute; LLMSPELL_ERR_CANCELLED when fn\n   returned non-zero.\n Ownership: *result_out is owned by the caller (llmspell_free); the text\n   given to fn is borrowed for that call.\n Thread-safety: safe from any thread; fn runs on the calling thread only."]
+    pub fn llmspell_agent_stream(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        input_json: *const ::core::ffi::c_char,
+        input_len: usize,
+        run: *mut llmspell_run,
+        fn_: llmspell_delta_fn,
+        user_data: *mut ::core::ffi::c_void,
+        result_out: *mut *mut ::core::ffi::c_char,
+        result_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_stream_open starts a turn whose deltas are pulled with\n llmspell_delta_stream_next (the form iterators in other languages wrap).\n The agent runs in the background; it waits when 16 deltas are unread.\n Params: engine, name, input_json, input_len, run (in) as\n   llmspell_agent_execute; out (out) receives the stream; must not be NULL;\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;\n   LLMSPELL_ERR_CLOSED. Errors of the run itself come from _next.\n Ownership: free the stream with llmspell_delta_stream_free; it keeps its\n   engine alive until then.\n Thread-safety: a stream may be used from any thread, one call at a time\n   (except _cancel, which may come from any thread at any time)."]
+    pub fn llmspell_agent_stream_open(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        input_json: *const ::core::ffi::c_char,
+        input_len: usize,
+        run: *mut llmspell_run,
+        out: *mut *mut llmspell_delta_stream,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_delta_stream_next waits for the next delta.\n Params: stream (in); timeout_ms (in) how long to wait, negative means\n   forever; text_out, text_len (out) receive the delta, or NULL and 0 when\n   the turn has ended successfully (then read llmspell_delta_stream_result);\n   err (out, optional).\n Returns: LLMSPELL_OK (a delta, or the end); LLMSPELL_ERR_TIMEOUT when no\n   delta came in time (the stream goes on; call again); the run's own\n   error when it failed (LLMSPELL_ERR_PROVIDER, LLMSPELL_ERR_CANCELLED,\n   ...), after which the stream has ended; LLMSPELL_ERR_CLOSED for a freed\n   stream.\n Ownership: *text_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_delta_stream_next(
+        stream: *mut llmspell_delta_stream,
+        timeout_ms: i32,
+        text_out: *mut *mut ::core::ffi::c_char,
+        text_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_delta_stream_result returns the result JSON of a stream that\n ended successfully.\n Params: stream (in); result_out, result_len (out) must not be NULL\n   (result_len may be); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT when the stream has\n   not ended yet; the run's error when it failed; LLMSPELL_ERR_CLOSED.\n Ownership: *result_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_delta_stream_result(
+        stream: *mut llmspell_delta_stream,
+        result_out: *mut *mut ::core::ffi::c_char,
+        result_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_delta_stream_cancel stops a stream's agent (its HTTP request and\n tool calls); _next then reports LLMSPELL_ERR_CANCELLED. Harmless when the\n stream has ended.\n Params: stream (in); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED for a freed stream.\n Thread-safety: safe from any thread, while another thread waits in _next.\n Ownership: inputs are borrowed for the call; nothing to free."]
+    pub fn llmspell_delta_stream_cancel(
+        stream: *mut llmspell_delta_stream,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_delta_stream_free cancels the stream if it still runs, waits for\n its agent to stop, and frees it. NULL and double frees are ignored.\n Params: stream (in).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: inputs are borrowed for the call; nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_delta_stream_free(stream: *mut llmspell_delta_stream);
+    #[doc = " llmspell_agent_list returns the agents as a JSON array of infos\n {name, description, type, model, provider, tools, system_prompt,\n max_conversation_length, max_tool_rounds, memory_length}, sorted by name.\n Params: engine (in); json_out, json_len (out) must not be NULL (json_len\n   may be); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_list(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_info returns one agent's info (as in llmspell_agent_list).\n Params: engine (in); name (in); json_out, json_len (out); err (out,\n   optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_info(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_remove unregisters an agent; running turns finish and its\n saved memory stays in state.\n Params: engine (in); name (in); removed (out, optional) 1 when it\n   existed, else 0; err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: inputs are borrowed for the call; nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_remove(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        removed: *mut i32,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_history returns an agent's conversation memory as a JSON\n array of messages {role, content, tool_calls?, tool_call_id?, name?}.\n Params: engine (in); name (in); json_out, json_len (out); err (out,\n   optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_history(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_clear_history empties an agent's memory (not its saved\n copy).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Params: engine (in) a live engine; name (in) the agent, NUL-terminated;\n   err (out, optional).\n Ownership: inputs are borrowed for the call; nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_clear_history(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_save_state saves an agent's memory in state scope\n agent:<name>, so a later process can load it.\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_STORAGE;\n   LLMSPELL_ERR_CLOSED.\n Params: engine (in) a live engine; name (in) the agent, NUL-terminated;\n   err (out, optional).\n Ownership: inputs are borrowed for the call; nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_save_state(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_load_state replaces an agent's memory with its saved copy.\n Params: engine (in); name (in); found (out, optional) 1 when a saved copy\n   existed, else 0 (the memory is then unchanged); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND (no such agent);\n   LLMSPELL_ERR_STORAGE (damaged copy); LLMSPELL_ERR_CLOSED.\n Ownership: inputs are borrowed for the call; nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_load_state(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        found: *mut i32,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_agent_wrap_as_tool registers an agent as a tool taking\n {\"input\": \"...\"}, so other agents, workflows and scripts can call it.\n Params: engine (in); name (in) the agent; options_json, options_len (in,\n   optional) {\"tool_name\"?, \"description\"?} (default name \"agent_<name>\");\n   tool_out, tool_len (out, optional) receive the tool's name; err (out,\n   optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CONFLICT (the\n   tool name is taken); LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: *tool_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_agent_wrap_as_tool(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        tool_out: *mut *mut ::core::ffi::c_char,
+        tool_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_provider_list returns the configured providers, and the presets\n whose key is set or that need none, as a JSON array of\n {name, type, base_url, default_model, has_key, capabilities {streaming,\n tools, parallel_tool_calls, vision, json_mode}}. Keys never appear.\n Params: engine (in); json_out, json_len (out); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_provider_list(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
 }
