@@ -65,8 +65,8 @@ func (g *generator) full() bool { return len(g.s.tokens) >= g.e.ck.cfg.seqLen }
 
 // step feeds the pending prompt tokens and the last token through the
 // model, samples the next token, appends it and returns it. With a
-// grammar, only tokens that keep the output a valid prefix are sampled,
-// and the grammar state advances. It must not be called when full.
+// grammar, only tokens that keep the output a valid prefix are sampled
+// (fixed literals are forced), and the grammar state advances. It must not be called when full.
 func (g *generator) step() int {
 	ck := g.e.ck
 	for g.pos < len(g.s.tokens)-1 { // prefill: logits unused
@@ -76,10 +76,20 @@ func (g *generator) step() int {
 	prev := g.s.tokens[g.pos]
 	logits := ck.forward(g.s, prev, g.pos)
 	g.pos++
+	next := -1
 	if g.grammar != nil {
-		g.grammar.mask(g.gs, logits, g.e.tok, prev)
+		// A fixed literal is emitted as its longest token, without
+		// sampling; otherwise tokens that break the grammar are masked.
+		if rest := g.grammar.forced(g.gs); rest != "" {
+			next = g.e.tok.longestPrefix(prev, rest)
+		}
+		if next < 0 {
+			g.grammar.mask(g.gs, logits, g.e.tok, prev)
+		}
 	}
-	next := g.smp.sample(logits, g.s.probs)
+	if next < 0 {
+		next = g.smp.sample(logits, g.s.probs)
+	}
 	if g.grammar != nil {
 		g.gs, _ = g.grammar.advance(g.gs, g.e.tok.piece(prev, next))
 	}

@@ -314,6 +314,17 @@ func (g *grammar) accepted(st grammarState) bool { return g.nodes[st.node].kind 
 // name is not yet complete.
 func (g *grammar) tool(st grammarState) int { return g.nodes[st.node].tool }
 
+// forced returns the rest of the literal that must come next in st (a
+// key, punctuation, or a tool name once the prefix is unambiguous), or ""
+// when the output is not fixed there.
+func (g *grammar) forced(st grammarState) string {
+	n := &g.nodes[st.node]
+	if n.kind != nodeChoice || st.hi-st.lo != 1 {
+		return ""
+	}
+	return n.lits[st.lo][st.pos:]
+}
+
 // advance feeds text to the automaton. It returns false when text does not
 // keep the output a valid prefix. It does not allocate.
 func (g *grammar) advance(st grammarState, text string) (grammarState, bool) {

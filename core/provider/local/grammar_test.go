@@ -132,3 +132,26 @@ func TestGrammarAlwaysEnds(t *testing.T) {
 		}
 	}
 }
+
+func TestGrammarForced(t *testing.T) {
+	g, err := buildGrammar(testTools())
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := g.initial()
+	if f := g.forced(st); f != "" {
+		t.Errorf("start forced %q, want nothing (three tools)", f)
+	}
+	st, _ = g.advance(st, `{"name":"c`)
+	if f := g.forced(st); f != `alculator","arguments":{` {
+		t.Errorf("after c: forced %q", f)
+	}
+	st, _ = g.advance(st, `alculator","arguments":{`)
+	if f := g.forced(st); f != `"expression":` {
+		t.Errorf("required key: forced %q", f)
+	}
+	st, _ = g.advance(st, `"expression":"1+1"`)
+	if f := g.forced(st); f != "}}" {
+		t.Errorf("end: forced %q", f)
+	}
+}

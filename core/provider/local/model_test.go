@@ -494,3 +494,19 @@ func TestTextAfterToolResult(t *testing.T) {
 		t.Errorf("after a tool result: %+v, want a text answer", r)
 	}
 }
+
+// TestToolCallFullyForced offers one tool without parameters: the whole
+// call is fixed, so every token is forced.
+func TestToolCallFullyForced(t *testing.T) {
+	m := testModel(t)
+	req := userReq("Make me an id.")
+	req.Tools = testTools()[:1]
+	r, err := m.Generate(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(r.ToolCalls) != 1 || r.ToolCalls[0].Name != "uuid_generator" || len(r.ToolCalls[0].Arguments) != 0 ||
+		r.FinishReason != provider.FinishToolCalls {
+		t.Errorf("response %+v", r)
+	}
+}

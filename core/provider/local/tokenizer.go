@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"math"
 	"os"
+	"strings"
 	"unicode/utf8"
 
 	"github.com/llmspell/llmspell-go/core/errs"
@@ -205,4 +206,21 @@ func (t *tokenizer) decode(tokens []int) string {
 		prev = tok
 	}
 	return string(out)
+}
+
+// longestPrefix returns the token, following prev, with the longest
+// non-empty text that is a prefix of s, or -1 when none is. It does not
+// allocate.
+func (t *tokenizer) longestPrefix(prev int, s string) int {
+	best, bestLen := -1, 0
+	for id := range t.text {
+		if id == tokenUnk || id == tokenBOS || id == tokenEOS {
+			continue
+		}
+		p := t.piece(prev, id)
+		if len(p) > bestLen && strings.HasPrefix(s, p) {
+			best, bestLen = id, len(p)
+		}
+	}
+	return best
 }
