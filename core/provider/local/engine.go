@@ -63,15 +63,25 @@ func (g *generator) last() int { return g.s.tokens[len(g.s.tokens)-1] }
 // full reports whether the context is used up.
 func (g *generator) full() bool { return len(g.s.tokens) >= g.e.ck.cfg.seqLen }
 
+// prefillOne feeds one pending prompt token (all but the last, which step
+// feeds) and reports whether it did; a caller can check for cancellation
+// between calls.
+func (g *generator) prefillOne() bool {
+	if g.pos >= len(g.s.tokens)-1 {
+		return false
+	}
+	g.e.ck.forward(g.s, g.s.tokens[g.pos], g.pos)
+	g.pos++
+	return true
+}
+
 // step feeds the pending prompt tokens and the last token through the
 // model, samples the next token, appends it and returns it. With a
 // grammar, only tokens that keep the output a valid prefix are sampled
 // (fixed literals are forced), and the grammar state advances. It must not be called when full.
 func (g *generator) step() int {
 	ck := g.e.ck
-	for g.pos < len(g.s.tokens)-1 { // prefill: logits unused
-		ck.forward(g.s, g.s.tokens[g.pos], g.pos)
-		g.pos++
+	for g.prefillOne() {
 	}
 	prev := g.s.tokens[g.pos]
 	logits := ck.forward(g.s, prev, g.pos)

@@ -60,6 +60,9 @@ func (s *stream) Next() (provider.Delta, error) {
 			s.fail(e)
 			continue
 		}
+		if s.gen.prefillOne() { // the prompt, one cancellable token at a time
+			continue
+		}
 		if s.generated >= s.budget || s.gen.full() {
 			if d, ok := s.finish(provider.FinishLength); ok {
 				return d, nil
