@@ -500,3 +500,51 @@ func TestAgentRemoteFallback(t *testing.T) {
 		})
 	}
 }
+
+// TestAgentRemoteScripts runs the agent_remote.lua/js pair against the
+// three loopback protocols, configured as [providers.remote_<type>]; both
+// must pass their checks and return the same JSON.
+func TestAgentRemoteScripts(t *testing.T) {
+	f, failing := newFakeLLM(t), newFakeLLM(t)
+	failing.failAlways(http.StatusBadRequest)
+	var provs []config.Provider
+	for _, p := range remoteProtos {
+		t.Setenv(p.keyEnv, p.secret)
+		provs = append(provs, p.provider(f))
+	}
+	const adhocEnv, adhocKey = "LLMSPELL_TEST_ADHOC_KEY", "sk-adhoc-fake-99aa"
+	t.Setenv(adhocEnv, adhocKey)
+	args := value.Map{"openai_url": f.baseURL("openai"), "key_env": adhocEnv, "failing_url": failing.baseURL("openai")}
+	tweak := func(c *config.Config) { c.Providers = provs }
+	var enc [2]string
+	for i, file := range []string{"scripts/agent_remote.lua", "scripts/agent_remote.js"} {
+		enc[i] = runFileJSON(t, newPebbleHost(t, tweak), file, args)
+	}
+	if enc[0] != enc[1] {
+		t.Fatalf("Lua and JS differ:\nlua: %s\njs:  %s", enc[0], enc[1])
+	}
+	if testing.Verbose() {
+		t.Logf("result: %s", enc[0])
+	}
+	for _, want := range []string{`"adhoc":"You said: hello"`, `"failure":"provider_error"`,
+		`"remote_openai":{"arguments":{"input":"6*7"},"chunks":4,"finish":"stop","model":"remote_openai/gpt-test"`,
+		`"roles":["user","assistant","tool","assistant","user","assistant","tool","assistant"]`,
+		`"usage":{"input_tokens":30,"output_tokens":8}`} {
+		if !strings.Contains(enc[0], want) {
+			t.Errorf("result lacks %s:\n%s", want, enc[0])
+		}
+	}
+	var adhoc int
+	for _, r := range f.requests() {
+		if r.Body["model"] == "gpt-adhoc" {
+			adhoc++
+			if r.Header.Get("Authorization") != "Bearer "+adhocKey {
+				t.Errorf("ad-hoc agent sent %q", r.Header.Get("Authorization"))
+			}
+		}
+	}
+	// Per language: 3 providers x 2 turns x 2 rounds, and one ad-hoc call.
+	if n := len(f.requests()); adhoc != 2 || n != 2*(3*2*2+1) {
+		t.Fatalf("%d requests (%d ad hoc)", n, adhoc)
+	}
+}

@@ -23,8 +23,8 @@ func TestConformanceScripts(t *testing.T) {
 	}
 	args := value.Map{"name": "x", "1": "pos"}
 	for _, lf := range luaFiles {
-		if filepath.Base(lf) == "every_tool.lua" {
-			continue // needs the temp folder and loopback server of TestEveryTool
+		if ownTest[filepath.Base(lf)] != "" {
+			continue // needs what its own test sets up
 		}
 		jf := strings.TrimSuffix(lf, ".lua") + ".js"
 		t.Run(filepath.Base(lf), func(t *testing.T) {
@@ -51,6 +51,13 @@ func TestConformanceScripts(t *testing.T) {
 // Lua twin's file name.
 var scriptTweaks = map[string][]func(*config.Config){
 	"hook_metrics.lua": {func(c *config.Config) { c.Hooks.Metrics, c.Hooks.Record = true, true }},
+}
+
+// ownTest names the pairs the loop skips, with the test that runs them:
+// they need a temp folder or loopback servers set up first.
+var ownTest = map[string]string{
+	"every_tool.lua":   "TestEveryTool",
+	"agent_remote.lua": "TestAgentRemoteScripts",
 }
 
 // needsModels names the pairs that run the real local model.
