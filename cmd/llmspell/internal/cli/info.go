@@ -58,6 +58,7 @@ func NewCmdInfo(f *Factory) *cobra.Command {
 			fmt.Fprintf(f.Out, "llmspell %s (abi %d)\n", info["version"], info["abi_version"])
 			fmt.Fprintf(f.Out, "languages: lua, js\n")
 			fmt.Fprintf(f.Out, "storage:   %s %s\n", st["backend"], st["data_dir"])
+			fmt.Fprintf(f.Out, "model:     %s (agents.default_model; see llmspell providers)\n", eng.Config().Agents.DefaultModel)
 			b, _ := value.EncodeIndent(info["config"], "  ")
 			fmt.Fprintf(f.Out, "config:    %s\n", b)
 			return nil

@@ -133,6 +133,7 @@ State lives in a pebble store in the data folder ($XDG_DATA_HOME/llmspell or
 ~/.local/share/llmspell unless --data-dir or storage.data_dir says otherwise).`,
 		Example: `  $ llmspell run examples/hello.lua -- --name world
   $ llmspell exec 'return 1 + 1'
+  $ llmspell providers
   $ llmspell --output json run spell.js`,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -151,7 +152,7 @@ State lives in a pebble store in the data folder ($XDG_DATA_HOME/llmspell or
 	pf.StringVar(&f.DataDir, "data-dir", f.envOr("DATA_DIR", ""), "data folder for state and sessions [$LLMSPELL_DATA_DIR]")
 	pf.StringVarP(&f.Output, "output", "o", f.envOr("OUTPUT", "text"), "output format: {text|json} [$LLMSPELL_OUTPUT]")
 
-	root.AddCommand(NewCmdRun(f), NewCmdExec(f), NewCmdValidate(f), NewCmdVersion(f), NewCmdInfo(f), NewCmdBackup(f))
+	root.AddCommand(NewCmdRun(f), NewCmdExec(f), NewCmdValidate(f), NewCmdVersion(f), NewCmdInfo(f), NewCmdBackup(f), NewCmdProviders(f, nil))
 	root.SetHelpCommand(newHelpCmd(f, root))
 	return root
 }
