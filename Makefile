@@ -74,7 +74,9 @@ check-abi: lib
 TEST_C_FLAGS  := -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 \
                  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_C_BIN    := $(BUILD)/tests/c/test_capi
-TEST_C_ENV    := ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1 \
+MODELS_DIR    ?= $(abspath ../shared/models)
+TEST_C_ENV    := LLMSPELL_MODELS_DIR=$${LLMSPELL_MODELS_DIR:-$(MODELS_DIR)} \
+                 ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
 $(TEST_C_BIN): tests/c/test_capi.c $(LIBFILE)
