@@ -16,6 +16,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/state"
 	"github.com/llmspell/llmspell-go/core/value"
+	"github.com/llmspell/llmspell-go/internal/testmodels"
 	"github.com/llmspell/llmspell-go/scripting/host"
 )
 
@@ -444,5 +445,39 @@ func TestHookMetricsAndRecordsOffFromScripts(t *testing.T) {
 	_, err := off.Run(context.Background(), host.Request{Source: `return Hook.records({limit = "x"})`, Language: "lua"})
 	if !errs.IsKind(err, errs.KindInvalidArgument) || !strings.Contains(err.Error(), "filter.limit") {
 		t.Fatalf("bad filter: %v", err)
+	}
+}
+
+// TestCancelStopsAgentInsideScriptTool cancels a run while its agent (on
+// the real local model) is inside a script-defined tool that never returns:
+// the run stops promptly in both languages, and the runtime pool still
+// works.
+func TestCancelStopsAgentInsideScriptTool(t *testing.T) {
+	cfg := config.Default()
+	cfg.Models.Dir = testmodels.Dir(t)
+	h := newHost(t, cfg)
+	srcs := map[string]string{
+		"lua": `Tool.register({name = "spin_lua", description = "spins", handler = function() while true do end end})
+local a = Agent.create({name = "spinner_lua", tools = {"spin_lua"}, max_tokens = 8})
+return a:execute("go")`,
+		"js": `Tool.register({name: "spin_js", description: "spins", handler: () => { for (;;) {} }});
+const a = Agent.create({name: "spinner_js", tools: ["spin_js"], max_tokens: 8});
+return a.execute("go");`,
+	}
+	for _, lang := range []string{"lua", "js"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(300*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := h.Run(ctx, host.Request{Language: lang, Source: srcs[lang]})
+		if !errs.IsKind(err, errs.KindCancelled) {
+			t.Fatalf("%s: err = %v", lang, err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("%s: cancel took %v", lang, d)
+		}
+		res, err := h.Run(context.Background(), host.Request{Language: lang, Source: "return 7"})
+		if err != nil || res.Value != int64(7) {
+			t.Fatalf("%s after cancel: %v %v", lang, res, err)
+		}
 	}
 }
