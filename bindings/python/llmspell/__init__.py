@@ -22,6 +22,7 @@ from .backups import Backups
 from .events import Events, Subscription
 from .hooks import Hook, Hooks
 from .tools import Tool, Tools
+from .agents import Agent, Agents, DeltaStream, Providers
 from .errors import (
     STATUS_CODES,
     CancelledError,
@@ -60,6 +61,10 @@ __all__ = [
     "Hook",
     "Tools",
     "Tool",
+    "Agents",
+    "Agent",
+    "DeltaStream",
+    "Providers",
     "version",
     "version_number",
     "abi_version",

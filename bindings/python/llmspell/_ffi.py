@@ -71,12 +71,17 @@ class _Subscription(ctypes.Structure):
     """Opaque ``llmspell_subscription``."""
 
 
+class _DeltaStream(ctypes.Structure):
+    """Opaque ``llmspell_delta_stream``."""
+
+
 EngineP = POINTER(_Engine)
 RunP = POINTER(_Run)
 ErrorP = POINTER(_Error)
 WriterP = POINTER(_ArtifactWriter)
 ReaderP = POINTER(_ArtifactReader)
 SubscriptionP = POINTER(_Subscription)
+DeltaStreamP = POINTER(_DeltaStream)
 #: ``char *`` owned by the caller (freed with ``llmspell_free``).
 BufP = POINTER(c_char)
 status_t = c_int32
@@ -723,6 +728,116 @@ llmspell_tool_unregister = _fn(
     "llmspell_tool_unregister", [EngineP, c_char_p, POINTER(ErrorP)], status_t, _check
 )
 
+# --- agents and providers -------------------------------------------------
+
+llmspell_agent_create = _fn(
+    "llmspell_agent_create",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # config_json, config_len (NULL/0 = {})
+        POINTER(BufP), POINTER(c_size_t),  # name_out, name_len (optional)
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_agent_execute = _fn(
+    "llmspell_agent_execute",
+    [
+        EngineP,
+        c_char_p,  # name
+        c_char_p, c_size_t,  # input_json, input_len
+        RunP,  # run token (optional)
+        POINTER(BufP), POINTER(c_size_t),  # result_out, result_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_agent_stream_open = _fn(
+    "llmspell_agent_stream_open",
+    [
+        EngineP,
+        c_char_p,  # name
+        c_char_p, c_size_t,  # input_json, input_len
+        RunP,  # run token (optional)
+        POINTER(DeltaStreamP),  # out
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_delta_stream_next = _fn(
+    "llmspell_delta_stream_next",
+    [DeltaStreamP, c_int32, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_delta_stream_result = _fn(
+    "llmspell_delta_stream_result",
+    [DeltaStreamP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_delta_stream_cancel = _fn(
+    "llmspell_delta_stream_cancel", [DeltaStreamP, POINTER(ErrorP)], status_t, _check
+)
+llmspell_delta_stream_free = _fn("llmspell_delta_stream_free", [DeltaStreamP], None)
+llmspell_agent_list = _fn(
+    "llmspell_agent_list",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_agent_info = _fn(
+    "llmspell_agent_info",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_agent_remove = _fn(
+    "llmspell_agent_remove",
+    [EngineP, c_char_p, POINTER(c_int32), POINTER(ErrorP)],  # removed (optional)
+    status_t,
+    _check,
+)
+llmspell_agent_history = _fn(
+    "llmspell_agent_history",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_agent_clear_history = _fn(
+    "llmspell_agent_clear_history", [EngineP, c_char_p, POINTER(ErrorP)], status_t, _check
+)
+llmspell_agent_save_state = _fn(
+    "llmspell_agent_save_state", [EngineP, c_char_p, POINTER(ErrorP)], status_t, _check
+)
+llmspell_agent_load_state = _fn(
+    "llmspell_agent_load_state",
+    [EngineP, c_char_p, POINTER(c_int32), POINTER(ErrorP)],  # found (optional)
+    status_t,
+    _check,
+)
+llmspell_agent_wrap_as_tool = _fn(
+    "llmspell_agent_wrap_as_tool",
+    [
+        EngineP,
+        c_char_p,  # name
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # tool_out, tool_len (optional)
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_provider_list = _fn(
+    "llmspell_provider_list",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+
 
 def take_bytes(buf: Any, length: c_size_t) -> Optional[bytes]:
     """Copy an owned ``void *`` buffer of ``length`` bytes, then ``llmspell_free`` it.
@@ -752,6 +867,7 @@ __all__ = [
     "WriterP",
     "ReaderP",
     "SubscriptionP",
+    "DeltaStreamP",
     "EVENT_FN",
     "FREE_FN",
     "HOOK_FN",

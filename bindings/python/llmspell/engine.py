@@ -22,6 +22,7 @@ from typing import Any, Dict, List, Optional, Union
 
 from . import _ffi
 from .errors import ClosedError, InvalidArgumentError, LlmspellError
+from .agents import Agents, Providers
 from .artifacts import Artifacts
 from .backups import Backups
 from .events import Events, Subscription
@@ -393,6 +394,32 @@ class Engine:
             A :class:`~llmspell.Tools` bound to this engine.
         """
         return Tools(self)
+
+    @property
+    def agents(self) -> Agents:
+        """The engine's agent registry, as an :class:`~llmspell.Agents`.
+
+        Wraps the ``llmspell_agent_*`` functions and the pull streams
+        (``llmspell_agent_stream_open``, ``llmspell_delta_stream_*``). It is
+        the registry spells use through their ``Agent`` global. Its methods
+        raise :class:`~llmspell.errors.ClosedError` once the engine is
+        closed; open :class:`~llmspell.DeltaStream` objects go on working.
+
+        Returns:
+            An :class:`~llmspell.Agents` bound to this engine.
+        """
+        return Agents(self)
+
+    @property
+    def providers(self) -> Providers:
+        """The engine's LLM providers, as a :class:`~llmspell.Providers`.
+
+        Wraps ``llmspell_provider_list``.
+
+        Returns:
+            A :class:`~llmspell.Providers` bound to this engine.
+        """
+        return Providers(self)
 
     def ping(self) -> None:
         """Check that the engine is live and not poisoned; does nothing else.
