@@ -357,6 +357,11 @@ impl RunToken {
         }
     }
 
+    /// as_ptr is the C handle, live as long as `self`.
+    pub(crate) fn as_ptr(&self) -> *mut sys::llmspell_run {
+        self.raw.as_ptr()
+    }
+
     /// cancel stops every run using this token, usually within a
     /// millisecond; the run returns [`ErrorCode::Cancelled`]. A run that is
     /// just finishing may still return its normal result. Cancelling twice

@@ -35,6 +35,8 @@
 //! | [`Engine::events`] → [`Events`], [`PublishOptions`], [`SubscribeOptions`], [`Policy`], [`Subscription`], [`EventQuery`] | `llmspell_event_*`, `llmspell_subscription_*` |
 //! | [`Engine::hooks`] → [`Hooks`], [`HookOptions`], [`HookContext`], [`HookResult`], [`HookHandle`], [`HookRecordQuery`] | `llmspell_hook_*` |
 //! | [`Engine::tools`] → [`Tools`], [`Envelope`], [`ToolError`], [`ListOptions`], [`ToolFormat`], [`ToolSpec`], [`SecurityLevel`], [`ToolHandle`] | `llmspell_tool_*` |
+//! | [`Engine::agents`] → [`Agents`], [`AgentConfig`], [`AgentType`], [`Agent`], [`Input`], [`AgentResult`], [`ToolCall`], [`Usage`], [`DeltaStream`], [`StreamCanceller`] | `llmspell_agent_*`, `llmspell_delta_stream_*` |
+//! | [`Engine::providers`] → [`Providers`] | `llmspell_provider_list` |
 //!
 //! ```no_run
 //! use std::io::{Read, Write};
@@ -203,6 +205,7 @@
 //! (install it, set an rpath, or set `LD_LIBRARY_PATH`).
 #![warn(missing_docs)]
 
+mod agent;
 mod artifact;
 mod backup;
 mod engine;
@@ -215,6 +218,10 @@ mod session;
 mod state;
 mod tool;
 
+pub use agent::{
+    Agent, AgentConfig, AgentResult, AgentType, Agents, DeltaStream, Input, Providers,
+    StreamCanceller, ToolCall, Usage,
+};
 pub use artifact::{ArtifactReader, ArtifactWriter, Artifacts, StoreOptions};
 pub use backup::{Backups, CleanupOptions};
 pub use engine::{Engine, Lang, RunOptions, RunOutput, RunToken};
