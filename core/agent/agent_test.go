@@ -214,7 +214,7 @@ func TestParallelToolCallsRunConcurrently(t *testing.T) {
 
 func TestRoundLimitForcesAnAnswer(t *testing.T) {
 	f := newFixture(t, func(req *provider.Request) (*provider.Response, error) {
-		if len(req.Tools) == 0 {
+		if req.ToolChoice == provider.ToolChoiceNone {
 			return &provider.Response{Text: "giving up"}, nil
 		}
 		return &provider.Response{ToolCalls: []provider.ToolCall{{Name: "add", Arguments: value.Map{"a": 1, "b": 1}}}}, nil
@@ -225,6 +225,19 @@ func TestRoundLimitForcesAnAnswer(t *testing.T) {
 	must(t, err)
 	if res.Rounds != 4 || len(res.ToolCalls) != 3 || res.Text != "giving up" {
 		t.Fatalf("rounds %d calls %d text %q", res.Rounds, len(res.ToolCalls), res.Text)
+	}
+	// A model that ignores tool_choice "none" gets no more tool runs, and
+	// its unanswered calls stay out of the memory.
+	stubborn := newFixture(t, func(req *provider.Request) (*provider.Response, error) {
+		return &provider.Response{Text: "again", ToolCalls: []provider.ToolCall{{ID: "s", Name: "add", Arguments: value.Map{"a": 1, "b": 1}}}}, nil
+	})
+	b, err := stubborn.reg.Create(context.Background(), Config{Name: "stubborn", Tools: []string{"add"}, MaxToolRounds: 1})
+	must(t, err)
+	res, err = b.Execute(context.Background(), Input{Text: "go"})
+	must(t, err)
+	h := b.History()
+	if res.FinishReason != "max_tool_rounds" || len(res.ToolCalls) != 1 || res.Text != "again\nagain" || len(h[len(h)-1].ToolCalls) != 0 {
+		t.Fatalf("stubborn: %+v, last memory %+v", res, h[len(h)-1])
 	}
 }
 
@@ -413,6 +426,55 @@ func TestMemoryIsBounded(t *testing.T) {
 	must(t, err)
 	if len(none.History()) != 0 {
 		t.Fatal("memory kept when disabled")
+	}
+}
+
+func TestTextOfEveryRoundJoinsTheResult(t *testing.T) {
+	f := newFixture(t, func(req *provider.Request) (*provider.Response, error) {
+		last := req.Messages[len(req.Messages)-1]
+		if last.Role == provider.RoleTool {
+			return &provider.Response{Text: "It is 5."}, nil
+		}
+		return &provider.Response{Text: "Let me add.", ToolCalls: []provider.ToolCall{{ID: "c", Name: "add", Arguments: value.Map{"a": 2, "b": 3}}}}, nil
+	})
+	a, err := f.reg.Create(context.Background(), Config{Name: "talker", Tools: []string{"add"}})
+	must(t, err)
+	var deltas []string
+	res, err := a.Stream(context.Background(), Input{Text: "2+3"}, func(d provider.Delta) error {
+		deltas = append(deltas, d.Text)
+		return nil
+	})
+	must(t, err)
+	if res.Text != "Let me add.\nIt is 5." || strings.Join(deltas, "") != res.Text {
+		t.Fatalf("text %q deltas %q", res.Text, deltas)
+	}
+}
+
+func TestFallbackAnswerIsLabelled(t *testing.T) {
+	f := newFixture(t, toolThenAnswer)
+	failing := &fakeModel{answer: func(*provider.Request) (*provider.Response, error) {
+		return nil, errs.New(errs.KindProvider, "down")
+	}}
+	models := provider.NewRegistry(map[string]provider.Factory{
+		"fake": func(c *provider.Config, _ string) (provider.Model, error) {
+			if c.Name == "flaky" {
+				return failing, nil
+			}
+			return f.model, nil
+		},
+	}, []provider.Config{{Name: "flaky", Type: "fake", DefaultModel: "m", Fallback: "good/m2"}, {Name: "good", Type: "fake", DefaultModel: "m2"}},
+		func(string) (string, bool) { return "", false })
+	reg := NewRegistry(Deps{Models: models, Tools: f.tools})
+	for _, base := range []string{"", "http://127.0.0.1:9/v1"} {
+		a, err := reg.Create(context.Background(), Config{Name: "fb" + fmt.Sprint(len(base)), Model: "flaky/m", Tools: []string{"add"}, BaseURL: base})
+		must(t, err)
+		res, err := a.Execute(context.Background(), Input{Text: "2+3"})
+		must(t, err)
+		if res.Provider != "good" {
+			t.Fatalf("base %q: answered by %q, want good", base, res.Provider)
+		}
+		_, err = a.Stream(context.Background(), Input{Text: "2+3"}, func(provider.Delta) error { return nil })
+		must(t, err)
 	}
 }
 

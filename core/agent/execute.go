@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"strings"
 	"sync"
 	"time"
 
@@ -305,29 +306,64 @@ func (a *Agent) loop(ctx context.Context, in Input, fn DeltaFunc, corr string) (
 	history := a.History()
 	msgs := make([]provider.Message, 0, len(history)+len(turn)+4)
 	msgs = append(append(msgs, history...), turn...)
+	// The result's text is what the model said in every round (a model
+	// may talk before its tool calls), rounds joined by a newline; a
+	// stream sees that newline as a delta too, so its deltas always add
+	// up to the text.
+	var text strings.Builder
+	roundFn := fn
+	startedRound := false
+	if fn != nil {
+		roundFn = func(d provider.Delta) error {
+			if d.Text != "" && !startedRound {
+				startedRound = true
+				if text.Len() > 0 {
+					if err := fn(provider.Delta{Text: "\n"}); err != nil {
+						return err
+					}
+				}
+			}
+			return fn(d)
+		}
+	}
 	for round := 0; ; round++ {
 		req.Messages = msgs
 		req.Tools = a.tools
-		if round >= a.cfg.MaxToolRounds {
-			req.Tools = nil // the last call must answer
+		last := round >= a.cfg.MaxToolRounds
+		if last && len(req.Tools) > 0 {
+			req.ToolChoice = provider.ToolChoiceNone // the last call must answer
 		}
-		resp, err := a.callModel(ctx, req, fn, round, corr)
+		startedRound = false
+		resp, err := a.callModel(ctx, req, roundFn, round, corr)
 		if err != nil {
 			return nil, err
 		}
 		res.Rounds++
 		res.Usage.InputTokens += resp.Usage.InputTokens
 		res.Usage.OutputTokens += resp.Usage.OutputTokens
+		if resp.Provider != "" {
+			res.Provider = resp.Provider
+		}
 		if resp.Model != "" {
-			res.Model = a.provider + "/" + resp.Model
+			res.Model = res.Provider + "/" + resp.Model
+		}
+		if resp.Text != "" {
+			if text.Len() > 0 {
+				text.WriteByte('\n')
+			}
+			text.WriteString(resp.Text)
 		}
 		reply := provider.Message{Role: provider.RoleAssistant, Content: resp.Text, ToolCalls: resp.ToolCalls}
 		msgs = append(msgs, reply)
 		turn = append(turn, reply)
-		if len(resp.ToolCalls) == 0 || len(req.Tools) == 0 {
-			res.Text, res.FinishReason = resp.Text, resp.FinishReason
+		if len(resp.ToolCalls) == 0 || last {
+			res.Text, res.FinishReason = text.String(), resp.FinishReason
 			if len(resp.ToolCalls) > 0 {
+				// The model asked for tools although told not to: its
+				// calls are not run (they stay in the memory, answered by
+				// nothing, so drop them there).
 				res.FinishReason = "max_tool_rounds"
+				turn[len(turn)-1].ToolCalls = nil
 			}
 			break
 		}

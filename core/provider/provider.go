@@ -132,7 +132,17 @@ type Request struct {
 	MaxTokens int
 	// JSON asks for a JSON object answer where the provider supports it.
 	JSON bool
+	// ToolChoice is "" or "auto" (the model decides) or "none" (the tools
+	// stay declared, so earlier tool calls in Messages remain valid, but
+	// the model must answer in text).
+	ToolChoice string
 }
+
+// The tool choices of a Request.
+const (
+	ToolChoiceAuto = "auto"
+	ToolChoiceNone = "none"
+)
 
 // Usage counts tokens.
 type Usage struct {
@@ -147,6 +157,9 @@ func (u Usage) Map() value.Map {
 
 // Response is a finished model call.
 type Response struct {
+	// Provider names the provider that answered when it is not the one
+	// asked (a fallback); empty otherwise.
+	Provider     string
 	Text         string
 	ToolCalls    []ToolCall
 	Usage        Usage

@@ -227,18 +227,25 @@ func (r *Registry) List() []value.Map {
 	return out
 }
 
+// typeCapabilities are what each wire protocol supports, for listings of
+// providers whose default model cannot be built (no model files, say).
+var typeCapabilities = map[string]Capabilities{
+	"openai":    {Streaming: true, Tools: true, ParallelToolCalls: true, JSONMode: true},
+	"anthropic": {Streaming: true, Tools: true, ParallelToolCalls: true, Vision: true},
+	"ollama":    {Streaming: true, Tools: true, ParallelToolCalls: true, JSONMode: true},
+	"local":     {Streaming: true, Tools: true},
+}
+
 // capabilities asks a factory for the default model's capabilities
-// without keeping the client.
+// without keeping the client; when that fails it falls back to what the
+// provider's protocol supports.
 func (r *Registry) capabilities(c *Config) Capabilities {
-	f, ok := r.factories[c.Type]
-	if !ok {
-		return Capabilities{}
+	if f, ok := r.factories[c.Type]; ok {
+		if m, err := f(c, c.DefaultModel); err == nil {
+			return m.Capabilities()
+		}
 	}
-	m, err := f(c, c.DefaultModel)
-	if err != nil {
-		return Capabilities{}
-	}
-	return m.Capabilities()
+	return typeCapabilities[c.Type]
 }
 
 func presetNames() []string {
@@ -269,7 +276,11 @@ func (f *fallbackModel) Generate(ctx context.Context, req *Request) (*Response, 
 	if ferr != nil {
 		return nil, err
 	}
-	return m.Generate(ctx, req)
+	resp, err = m.Generate(ctx, req)
+	if resp != nil && resp.Provider == "" {
+		resp.Provider, _ = SplitModel(f.fallback)
+	}
+	return resp, err
 }
 
 func (f *fallbackModel) Stream(ctx context.Context, req *Request) (Stream, error) {
@@ -281,7 +292,26 @@ func (f *fallbackModel) Stream(ctx context.Context, req *Request) (Stream, error
 	if ferr != nil {
 		return nil, err
 	}
-	return m.Stream(ctx, req)
+	s, err = m.Stream(ctx, req)
+	if err != nil {
+		return nil, err
+	}
+	prov, _ := SplitModel(f.fallback)
+	return &labelledStream{Stream: s, provider: prov}, nil
+}
+
+// labelledStream names the fallback provider in the final response.
+type labelledStream struct {
+	Stream
+	provider string
+}
+
+func (l *labelledStream) Response() *Response {
+	resp := l.Stream.Response()
+	if resp != nil && resp.Provider == "" {
+		resp.Provider = l.provider
+	}
+	return resp
 }
 
 // ResolveWith is Resolve with a per-agent base URL and key variable
@@ -329,6 +359,9 @@ func (r *Registry) ResolveWith(modelString, baseURL, apiKeyEnv string) (Model, e
 	m, err := f(&c, model)
 	if err != nil {
 		return nil, err
+	}
+	if c.Fallback != "" && c.Fallback != c.Name+"/"+model {
+		m = &fallbackModel{primary: m, fallback: c.Fallback, reg: r}
 	}
 	r.models[key] = m
 	return m, nil

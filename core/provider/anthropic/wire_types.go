@@ -9,15 +9,21 @@ import (
 )
 
 // The request body of /v1/messages.
+// toolChoice is the request's tool_choice: {"type": "auto" | "none"}.
+type toolChoice struct {
+	Type string `json:"type"`
+}
+
 type messageRequest struct {
-	Model       string    `json:"model"`
-	MaxTokens   int       `json:"max_tokens"`
-	System      string    `json:"system,omitempty"`
-	Messages    []message `json:"messages"`
-	Tools       []tool    `json:"tools,omitempty"`
-	Temperature *float64  `json:"temperature,omitempty"`
-	TopP        *float64  `json:"top_p,omitempty"`
-	Stream      bool      `json:"stream,omitempty"`
+	Model       string      `json:"model"`
+	MaxTokens   int         `json:"max_tokens"`
+	System      string      `json:"system,omitempty"`
+	Messages    []message   `json:"messages"`
+	Tools       []tool      `json:"tools,omitempty"`
+	ToolChoice  *toolChoice `json:"tool_choice,omitempty"`
+	Temperature *float64    `json:"temperature,omitempty"`
+	TopP        *float64    `json:"top_p,omitempty"`
+	Stream      bool        `json:"stream,omitempty"`
 }
 
 type message struct {
@@ -150,6 +156,9 @@ func (m *model) encode(req *provider.Request, stream bool) ([]byte, error) {
 			schema = b
 		}
 		r.Tools = append(r.Tools, tool{Name: t.Name, Description: t.Description, InputSchema: schema})
+	}
+	if len(r.Tools) > 0 && req.ToolChoice == provider.ToolChoiceNone {
+		r.ToolChoice = &toolChoice{Type: "none"}
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {

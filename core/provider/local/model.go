@@ -176,7 +176,7 @@ func (m *Model) Stream(ctx context.Context, req *provider.Request) (provider.Str
 // wantsToolCall reports whether the answer must be a tool call: tools are
 // offered and the model has not just been given tool results.
 func wantsToolCall(req *provider.Request) bool {
-	if len(req.Tools) == 0 {
+	if len(req.Tools) == 0 || req.ToolChoice == provider.ToolChoiceNone {
 		return false
 	}
 	n := len(req.Messages)

@@ -104,8 +104,12 @@ func (m *model) encode(req *provider.Request, stream bool) ([]byte, error) {
 		}
 		r.Messages = append(r.Messages, out)
 	}
-	for i := range req.Tools {
-		t := &req.Tools[i]
+	tools := req.Tools
+	if req.ToolChoice == provider.ToolChoiceNone {
+		tools = nil // the API has no tool_choice; past calls stay in the messages
+	}
+	for i := range tools {
+		t := &tools[i]
 		params := json.RawMessage(emptyObject)
 		if len(t.Schema) > 0 {
 			b, err := value.Encode(t.Schema)

@@ -13,6 +13,7 @@ type chatRequest struct {
 	Model          string          `json:"model"`
 	Messages       []message       `json:"messages"`
 	Tools          []tool          `json:"tools,omitempty"`
+	ToolChoice     string          `json:"tool_choice,omitempty"`
 	Temperature    *float64        `json:"temperature,omitempty"`
 	TopP           *float64        `json:"top_p,omitempty"`
 	Seed           *int64          `json:"seed,omitempty"`
@@ -151,6 +152,9 @@ func (m *model) encode(req *provider.Request, stream bool) ([]byte, error) {
 			params = b
 		}
 		r.Tools = append(r.Tools, tool{Type: "function", Function: toolFunction{Name: t.Name, Description: t.Description, Parameters: params}})
+	}
+	if len(r.Tools) > 0 && req.ToolChoice == provider.ToolChoiceNone {
+		r.ToolChoice = provider.ToolChoiceNone
 	}
 	b, err := json.Marshal(&r)
 	if err != nil {
