@@ -265,6 +265,10 @@ func TestBadToolCallsAreReportedToTheModel(t *testing.T) {
 	if !strings.Contains(res.Text, `"success":false`) {
 		t.Fatalf("model did not see the failure: %q", res.Text)
 	}
+	last := f.model.seen[len(f.model.seen)-1].Messages
+	if tm := last[len(last)-1]; tm.Role != provider.RoleTool || !tm.IsError {
+		t.Fatalf("failed tool result not marked: %+v", tm)
+	}
 }
 
 func TestBuildTimeErrors(t *testing.T) {

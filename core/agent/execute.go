@@ -527,7 +527,7 @@ func (a *Agent) runTools(ctx context.Context, calls []provider.ToolCall, corr st
 			text = []byte(`{"success":false,"error":"result could not be encoded"}`)
 		}
 		records[i] = rec
-		msgs[i] = provider.Message{Role: provider.RoleTool, Content: string(text), ToolCallID: c.ID, Name: c.Name}
+		msgs[i] = provider.Message{Role: provider.RoleTool, Content: string(text), ToolCallID: c.ID, Name: c.Name, IsError: !rec.Success}
 		a.reg.publish("agent.tool_call.completed", value.Map{"agent": a.cfg.Name, "tool": c.Name, "id": c.ID,
 			"success": rec.Success, "duration_ms": float64(rec.Duration.Microseconds()) / 1000}, corr)
 	}

@@ -34,6 +34,8 @@ type Message struct {
 	// ToolCallID and Name identify the call a tool message answers.
 	ToolCallID string
 	Name       string
+	// IsError marks a tool message reporting a failed call.
+	IsError bool
 }
 
 // Map returns the message as a value (the form kept in agent memory).
@@ -51,6 +53,9 @@ func (m *Message) Map() value.Map {
 	}
 	if m.Name != "" {
 		out["name"] = m.Name
+	}
+	if m.IsError {
+		out["is_error"] = true
 	}
 	return out
 }
@@ -78,6 +83,7 @@ func MessageFromMap(v value.Value) (Message, error) {
 	}
 	msg.ToolCallID, _ = m["tool_call_id"].(string)
 	msg.Name, _ = m["name"].(string)
+	msg.IsError, _ = m["is_error"].(bool)
 	if calls, ok := m["tool_calls"].(value.List); ok {
 		for _, c := range calls {
 			cm, ok := c.(value.Map)

@@ -40,6 +40,7 @@ type block struct {
 	Input     json.RawMessage `json:"input,omitempty"`
 	ToolUseID string          `json:"tool_use_id,omitempty"`
 	Content   *string         `json:"content,omitempty"`
+	IsError   bool            `json:"is_error,omitempty"`
 }
 
 type tool struct {
@@ -115,7 +116,7 @@ func (m *model) encode(req *provider.Request, stream bool) ([]byte, error) {
 			join(in.Content)
 		case provider.RoleTool:
 			content := in.Content
-			b := block{Type: "tool_result", ToolUseID: in.ToolCallID, Content: &content}
+			b := block{Type: "tool_result", ToolUseID: in.ToolCallID, Content: &content, IsError: in.IsError}
 			if n := len(r.Messages); n > 0 && r.Messages[n-1].Role == provider.RoleUser && isToolResults(r.Messages[n-1].Content) {
 				r.Messages[n-1].Content = append(r.Messages[n-1].Content, b)
 			} else {
