@@ -1,7 +1,9 @@
 'use strict';
 
 const native = require('./native');
-const { kHandle, kState, kSessions, kArtifacts, kBackups, kEvents, kHooks, kTools } = require('./symbols');
+const {
+  kHandle, kState, kSessions, kArtifacts, kBackups, kEvents, kHooks, kTools, kAgents, kProviders,
+} = require('./symbols');
 const { configJson } = require('./options');
 
 /**
@@ -140,6 +142,37 @@ class Engine {
       Object.defineProperty(this, kTools, { value: t });
     }
     return t;
+  }
+
+  /**
+   * agents is the engine's agent registry (an Agents: create, get, list,
+   * remove), the registry spells use through their Agent global. An Agent
+   * runs turns with execute (synchronous), executeAsync (a Promise, on
+   * the addon's pool) or stream (an async iterator of text deltas).
+   * @type {Agents}
+   */
+  get agents() {
+    let a = this[kAgents];
+    if (a === undefined) {
+      const { Agents } = require('./agents');
+      a = new Agents(this);
+      Object.defineProperty(this, kAgents, { value: a });
+    }
+    return a;
+  }
+
+  /**
+   * providers are the engine's LLM providers (a Providers: list, names).
+   * @type {Providers}
+   */
+  get providers() {
+    let p = this[kProviders];
+    if (p === undefined) {
+      const { Providers } = require('./agents');
+      p = new Providers(this);
+      Object.defineProperty(this, kProviders, { value: p });
+    }
+    return p;
   }
 }
 

@@ -13,6 +13,7 @@ const { ArtifactWriteStream, ArtifactReadStream } = require('./artifact-streams'
 const { LlmspellError } = require('./errors');
 const { Hooks, Hook } = require('./hooks');
 const { Tools, Tool } = require('./tools');
+const { Agents, Agent, AgentStream, Providers } = require('./agents');
 
 /** version returns the loaded library's version, e.g. "0.1.0" (llmspell_version). */
 function version() {
@@ -38,6 +39,10 @@ module.exports = {
   Hook,
   Tools,
   Tool,
+  Agents,
+  Agent,
+  AgentStream,
+  Providers,
   ArtifactWriteStream,
   ArtifactReadStream,
   LlmspellError,

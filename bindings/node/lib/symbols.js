@@ -24,4 +24,13 @@ const kSubscriptions = Symbol('llmspell.subscriptions');
 const kHooks = Symbol('llmspell.hooks');
 const kTools = Symbol('llmspell.tools');
 
-module.exports = { kHandle, kEngine, kState, kSessions, kArtifacts, kBackups, kEvents, kSubscriptions, kHooks, kTools };
+// kAgents and kProviders cache an Engine's Agents and Providers objects.
+const kAgents = Symbol('llmspell.agents');
+const kProviders = Symbol('llmspell.providers');
+// kAgentName keys an Agent's name.
+const kAgentName = Symbol('llmspell.agentName');
+
+module.exports = {
+  kHandle, kEngine, kState, kSessions, kArtifacts, kBackups, kEvents, kSubscriptions, kHooks, kTools,
+  kAgents, kProviders, kAgentName,
+};

@@ -28,6 +28,10 @@
  *   event into the subscription's bounded queue; one non-blocking tsfn call
  *   per batch wakes the event loop, which calls the JS listener (see
  *   struct push_sub).
+ * - Agents: the registry calls run on the calling thread; a turn runs on
+ *   the pool (agentExecuteAsync, and agentExecute, which serves JS tools
+ *   while it waits); delta streams are externals whose deltaNextAsync
+ *   waits on the pool (see "Agents and providers").
  * - Hooks and tools written in JS (js_cb): called directly when the library
  *   calls them on the JS thread, else posted through a thread-safe function
  *   while the calling thread waits (5 s at most); runSync and the
@@ -129,7 +133,23 @@
   X(tool_register)                                                             \
   X(tool_reply_set)                                                            \
   X(tool_reply_error)                                                          \
-  X(tool_unregister)
+  X(tool_unregister)                                                           \
+  X(agent_create)                                                              \
+  X(agent_execute)                                                             \
+  X(agent_stream_open)                                                         \
+  X(delta_stream_next)                                                         \
+  X(delta_stream_result)                                                       \
+  X(delta_stream_cancel)                                                       \
+  X(delta_stream_free)                                                         \
+  X(agent_list)                                                                \
+  X(agent_info)                                                                \
+  X(agent_remove)                                                              \
+  X(agent_history)                                                             \
+  X(agent_clear_history)                                                       \
+  X(agent_save_state)                                                          \
+  X(agent_load_state)                                                          \
+  X(agent_wrap_as_tool)                                                        \
+  X(provider_list)
 
 static struct {
 #define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
@@ -157,6 +177,7 @@ enum {
   KIND_READER = 4,
   KIND_SUB = 5,  /* a pull subscription: ptr is the llmspell_subscription */
   KIND_PUSH = 6, /* a push subscription: ptr is its push_sub */
+  KIND_DELTA = 7, /* an agent's delta stream: ptr is the llmspell_delta_stream */
 };
 
 /* handle wraps one library handle. ptr is NULL once closed. */
@@ -171,6 +192,7 @@ static const napi_type_tag writer_tag = {0x6c6c6d7370656c6cULL, 0x61727477727400
 static const napi_type_tag reader_tag = {0x6c6c6d7370656c6cULL, 0x6172747264720001ULL};
 static const napi_type_tag sub_tag = {0x6c6c6d7370656c6cULL, 0x73756270756c0001ULL};
 static const napi_type_tag push_tag = {0x6c6c6d7370656c6cULL, 0x7375627075730001ULL};
+static const napi_type_tag delta_tag = {0x6c6c6d7370656c6cULL, 0x64656c7461730001ULL};
 
 static const napi_type_tag *kind_tag(int kind) {
   switch (kind) {
@@ -179,6 +201,7 @@ static const napi_type_tag *kind_tag(int kind) {
   case KIND_WRITER: return &writer_tag;
   case KIND_SUB: return &sub_tag;
   case KIND_PUSH: return &push_tag;
+  case KIND_DELTA: return &delta_tag;
   default: return &reader_tag;
   }
 }
@@ -190,6 +213,7 @@ static const char *kind_name(int kind) {
   case KIND_WRITER: return "artifact writer";
   case KIND_SUB:
   case KIND_PUSH: return "subscription";
+  case KIND_DELTA: return "agent stream";
   default: return "artifact reader";
   }
 }
@@ -273,6 +297,7 @@ static handle *get_handle(napi_env env, napi_value v, int kind, int live) {
     if (kind == KIND_RUN) snprintf(msg, sizeof msg, "expected a run token handle");
     if (kind == KIND_SUB) snprintf(msg, sizeof msg, "expected a pull subscription handle");
     if (kind == KIND_PUSH) snprintf(msg, sizeof msg, "expected a push subscription handle");
+    if (kind == KIND_DELTA) snprintf(msg, sizeof msg, "expected an agent stream handle");
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", msg);
     return NULL;
   }
@@ -302,6 +327,7 @@ static void handle_release(handle *h) {
     push_close(p);
     push_unref(p); /* the handle's reference */
     break;
+  case KIND_DELTA: L.delta_stream_free(p); break;
   default: L.artifact_reader_free(p); break;
   }
 }
@@ -632,6 +658,8 @@ enum {
   OP_TOOL_INVOKE,       /* llmspell_tool_invoke(arg, opts) -> envelope JSON */
   OP_HOOK_UNREGISTER,   /* llmspell_hook_unregister(id) */
   OP_TOOL_UNREGISTER,   /* llmspell_tool_unregister(arg) */
+  OP_AGENT_EXECUTE,     /* llmspell_agent_execute(arg, source, run) -> result JSON */
+  OP_DELTA_NEXT,        /* llmspell_delta_stream_next(delta, wait_ms) -> [text, resultJson] or null */
 };
 
 typedef struct job {
@@ -641,6 +669,8 @@ typedef struct job {
   llmspell_engine *engine;
   llmspell_run *run;
   llmspell_subscription *sub; /* OP_NEXT */
+  llmspell_delta_stream *delta; /* OP_DELTA_NEXT */
+  int32_t wait_ms;              /* OP_DELTA_NEXT: negative waits for good */
   uint32_t timeout_ms;        /* OP_NEXT */
   uint64_t id;                /* OP_HOOK_UNREGISTER */
   char *arg;                  /* NUL-terminated id or target */
@@ -754,6 +784,31 @@ static void job_run(job *j) {
     j->status = L.tool_invoke(j->engine, j->arg, j->opts, j->opts_len, &j->result,
                               &j->result_len, &err);
     break;
+  case OP_AGENT_EXECUTE:
+    j->status = L.agent_execute(j->engine, j->arg, j->source, j->source_len, j->run, &j->result,
+                                &j->result_len, &err);
+    break;
+  case OP_DELTA_NEXT:
+    /* A delta goes to result; at the end the turn's result JSON goes to
+     * output. LLMSPELL_ERR_TIMEOUT means either "no delta in time" or the
+     * turn's own timeout: only an ended stream answers _result with
+     * something other than invalid_argument. */
+    j->status = L.delta_stream_next(j->delta, j->wait_ms, &j->result, &j->result_len, &err);
+    if (j->status == LLMSPELL_OK && j->result == NULL) {
+      j->status = L.delta_stream_result(j->delta, &j->output, &j->output_len, &err);
+    } else if (j->status == LLMSPELL_ERR_TIMEOUT) {
+      llmspell_error *e2 = NULL;
+      char *res = NULL;
+      size_t res_len = 0;
+      if (L.delta_stream_result(j->delta, &res, &res_len, &e2) == LLMSPELL_ERR_INVALID_ARGUMENT) {
+        L.error_free(err);
+        err = NULL;
+        j->status = LLMSPELL_OK; /* no delta in time: resolves null */
+      }
+      if (res != NULL) L.free(res);
+      L.error_free(e2);
+    }
+    break;
   }
   if (j->status != LLMSPELL_OK) {
     const char *m = err != NULL ? L.error_message(err) : L.status_name(j->status);
@@ -772,7 +827,27 @@ static napi_value job_value(napi_env env, job *j, int *failed) {
   if (j->status != LLMSPELL_OK) {
     *failed = 1;
     return make_error(env, j->status, j->err_message ? j->err_message : "out of memory",
-                      j->err_details, j->output, j->output_len);
+                      j->err_details, j->op == OP_RUN ? j->output : NULL, j->output_len);
+  }
+  if (j->op == OP_DELTA_NEXT) {
+    if (j->result == NULL && j->output == NULL) {
+      NAPI_OK_OR_NULL(napi_get_null(env, &r));
+      return r;
+    }
+    NAPI_OK_OR_NULL(napi_create_array_with_length(env, 2, &r));
+    if (j->result != NULL) {
+      NAPI_OK_OR_NULL(napi_create_string_utf8(env, j->result, j->result_len, &s));
+    } else {
+      NAPI_OK_OR_NULL(napi_get_null(env, &s));
+    }
+    NAPI_OK_OR_NULL(napi_set_element(env, r, 0, s));
+    if (j->output != NULL) {
+      NAPI_OK_OR_NULL(napi_create_string_utf8(env, j->output, j->output_len, &s));
+    } else {
+      NAPI_OK_OR_NULL(napi_get_null(env, &s));
+    }
+    NAPI_OK_OR_NULL(napi_set_element(env, r, 1, s));
+    return r;
   }
   if (j->op != OP_RUN) {
     if (j->result == NULL) {
@@ -2947,6 +3022,294 @@ static napi_value js_subscription_id(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Agents and providers                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The registry calls (create, list, info, history, memory, remove, wrap)
+ * are short and run on the calling thread. A turn (agentExecute) may call
+ * JS tools, so the synchronous form runs on a pool thread while this one
+ * serves them, as runSync does; agentExecuteAsync settles a Promise from
+ * the pool. Streams are externals of KIND_DELTA: deltaNextAsync waits on a
+ * pool thread; freeing one (deltaFree, or the GC finalizer) cancels its
+ * turn and waits for it to stop. lib/agents.js and lib/methods/agent-*.js
+ * check the arguments and build the JSON. */
+
+/* agentCreate(engine, configJson|null) -> name */
+static napi_value js_agent_create(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg cfg;
+  char *name = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[1], 1, 0, "configJson", &cfg)) return NULL;
+  llmspell_status st = L.agent_create(h->ptr, cfg.p, cfg.len, &name, &len, &err);
+  strarg_free(&cfg);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, name, len, "");
+}
+
+/* agent_job reads (engine, name, inputJson, run|null) into a job of op
+ * OP_AGENT_EXECUTE. Returns NULL with an exception pending. */
+static job *agent_job(napi_env env, napi_callback_info info, napi_value *argv) {
+  size_t argc = 4;
+  napi_valuetype t;
+  strarg name;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  handle *eh = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (eh == NULL) return NULL;
+  handle *rh = NULL;
+  if (napi_typeof(env, argv[3], &t) != napi_ok) return NULL;
+  if (t != napi_null && t != napi_undefined) {
+    rh = get_handle(env, argv[3], KIND_RUN, 1);
+    if (rh == NULL) return NULL;
+  }
+  if (!get_str(env, argv[1], 0, 1, "name", &name)) return NULL;
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL || (j->arg = strdup(name.p)) == NULL) {
+    free(j);
+    strarg_free(&name);
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  strarg_free(&name);
+  j->op = OP_AGENT_EXECUTE;
+  j->engine = eh->ptr;
+  j->run = rh != NULL ? rh->ptr : NULL;
+  if (!get_bytes(env, argv[2], 0, "inputJson", &j->source, &j->source_len)) {
+    job_free(j);
+    return NULL;
+  }
+  return j;
+}
+
+/* agentExecute(engine, name, inputJson, run|null) -> result JSON; blocks
+ * the calling thread (serving JS tools meanwhile). */
+static napi_value js_agent_execute(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  int failed;
+  job *j = agent_job(env, info, argv);
+  if (j == NULL) return NULL;
+  if (!sync_job_wait(j)) job_run(j);
+  napi_value v = job_value(env, j, &failed);
+  job_free(j);
+  if (v != NULL && failed) {
+    napi_throw(env, v);
+    return NULL;
+  }
+  return v;
+}
+
+/* agentExecuteAsync(engine, name, inputJson, run|null) -> Promise<result
+ * JSON>; the turn runs on a pool thread. */
+static napi_value js_agent_execute_async(napi_env env, napi_callback_info info) {
+  napi_value argv[4];
+  napi_valuetype t;
+  job *j = agent_job(env, info, argv);
+  if (j == NULL) return NULL;
+  napi_value rv = NULL;
+  if (napi_typeof(env, argv[3], &t) == napi_ok && t == napi_external) rv = argv[3];
+  return job_submit(env, j, argv[0], rv, "llmspell.agent");
+}
+
+/* agentStreamOpen(engine, name, inputJson, run|null) -> agent stream */
+static napi_value js_agent_stream_open(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_valuetype t;
+  strarg name;
+  char *input = NULL;
+  size_t input_len = 0;
+  llmspell_delta_stream *ds = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  handle *rh = NULL;
+  NAPI_OK_OR_NULL(napi_typeof(env, argv[3], &t));
+  if (t != napi_null && t != napi_undefined) {
+    rh = get_handle(env, argv[3], KIND_RUN, 1);
+    if (rh == NULL) return NULL;
+  }
+  if (!get_str(env, argv[1], 0, 1, "name", &name)) return NULL;
+  if (!get_bytes(env, argv[2], 0, "inputJson", &input, &input_len)) {
+    strarg_free(&name);
+    return NULL;
+  }
+  llmspell_status st = L.agent_stream_open(h->ptr, name.p, input, input_len,
+                                           rh != NULL ? rh->ptr : NULL, &ds, &err);
+  strarg_free(&name);
+  free(input);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  napi_value v = new_handle(env, ds, KIND_DELTA);
+  if (v == NULL) L.delta_stream_free(ds);
+  return v;
+}
+
+/* deltaNextAsync(stream, waitMs) -> Promise<[delta, null] | [null,
+ * resultJson] | null>: the next delta, the end with the turn's result, or
+ * null when no delta came within waitMs (negative: wait for good). The
+ * Promise rejects with the turn's error, or "closed" once the stream is
+ * freed. */
+static napi_value js_delta_next_async(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  int32_t ms = -1;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_DELTA, 1);
+  if (h == NULL) return NULL;
+  if (napi_get_value_int32(env, argv[1], &ms) != napi_ok) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "waitMs must be a number");
+    return NULL;
+  }
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL) {
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  j->op = OP_DELTA_NEXT;
+  j->delta = h->ptr;
+  j->wait_ms = ms;
+  return job_submit(env, j, NULL, argv[0], "llmspell.delta");
+}
+
+/* deltaCancel(stream): stops the turn; harmless once it ended. */
+static napi_value js_delta_cancel(napi_env env, napi_callback_info info) {
+  size_t argc = 1;
+  napi_value argv[1];
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argc ? argv[0] : NULL, KIND_DELTA, 1);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.delta_stream_cancel(h->ptr, &err);
+  if (st != LLMSPELL_OK) throw_status(env, st, err);
+  return NULL;
+}
+
+/* deltaFree(stream): idempotent; cancels a running turn and waits for it. */
+static napi_value js_delta_free(napi_env env, napi_callback_info info) {
+  return free_kind(env, info, KIND_DELTA);
+}
+
+/* agentList(engine) -> JSON array */
+static napi_value js_agent_list(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.agent_list, "[]");
+}
+
+/* providerList(engine) -> JSON array */
+static napi_value js_provider_list(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.provider_list, "[]");
+}
+
+/* agent_name_json runs fn(engine, name, &out, &len) for agentInfo and
+ * agentHistory. */
+static napi_value agent_name_json(napi_env env, napi_callback_info info,
+                                  llmspell_status (*fn)(llmspell_engine *, const char *, char **,
+                                                        size_t *, llmspell_error **),
+                                  const char *dflt) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  strarg name;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "name", &name);
+  if (h == NULL) return NULL;
+  llmspell_status st = fn(h->ptr, name.p, &out, &len, &err);
+  strarg_free(&name);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, dflt);
+}
+
+/* agentInfo(engine, name) -> JSON object */
+static napi_value js_agent_info(napi_env env, napi_callback_info info) {
+  return agent_name_json(env, info, L.agent_info, "null");
+}
+
+/* agentHistory(engine, name) -> JSON array */
+static napi_value js_agent_history(napi_env env, napi_callback_info info) {
+  return agent_name_json(env, info, L.agent_history, "[]");
+}
+
+/* agent_name_flag runs one of the (engine, name[, int32 *flag]) calls:
+ * op 0 clear_history, 1 save_state, 2 load_state (-> found), 3 remove
+ * (-> removed). Returns a boolean for 2 and 3, else undefined. */
+static napi_value agent_name_flag(napi_env env, napi_callback_info info, int op) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg name;
+  int32_t flag = 0;
+  llmspell_status st = LLMSPELL_OK;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "name", &name);
+  if (h == NULL) return NULL;
+  switch (op) {
+  case 0: st = L.agent_clear_history(h->ptr, name.p, &err); break;
+  case 1: st = L.agent_save_state(h->ptr, name.p, &err); break;
+  case 2: st = L.agent_load_state(h->ptr, name.p, &flag, &err); break;
+  default: st = L.agent_remove(h->ptr, name.p, &flag, &err); break;
+  }
+  strarg_free(&name);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return op >= 2 ? make_bool(env, flag != 0) : NULL;
+}
+
+static napi_value js_agent_clear_history(napi_env env, napi_callback_info info) {
+  return agent_name_flag(env, info, 0);
+}
+
+static napi_value js_agent_save_state(napi_env env, napi_callback_info info) {
+  return agent_name_flag(env, info, 1);
+}
+
+static napi_value js_agent_load_state(napi_env env, napi_callback_info info) {
+  return agent_name_flag(env, info, 2);
+}
+
+static napi_value js_agent_remove(napi_env env, napi_callback_info info) {
+  return agent_name_flag(env, info, 3);
+}
+
+/* agentWrapAsTool(engine, name, optionsJson|null) -> tool name */
+static napi_value js_agent_wrap_as_tool(napi_env env, napi_callback_info info) {
+  size_t argc = 3, len = 0;
+  napi_value argv[3];
+  strarg name, opts;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "name", &name);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 1, 0, "optionsJson", &opts)) {
+    strarg_free(&name);
+    return NULL;
+  }
+  llmspell_status st = L.agent_wrap_as_tool(h->ptr, name.p, opts.p, opts.len, &out, &len, &err);
+  strarg_free(&name);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "");
+}
+
+/* ------------------------------------------------------------------------ */
 /* Module init                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -3036,6 +3399,22 @@ NAPI_MODULE_INIT() {
       {"toolList", NULL, js_tool_list, NULL, NULL, NULL, napi_default, NULL},
       {"toolRegister", NULL, js_tool_register, NULL, NULL, NULL, napi_default, NULL},
       {"toolUnregister", NULL, js_tool_unregister, NULL, NULL, NULL, napi_default, NULL},
+      {"agentCreate", NULL, js_agent_create, NULL, NULL, NULL, napi_default, NULL},
+      {"agentExecute", NULL, js_agent_execute, NULL, NULL, NULL, napi_default, NULL},
+      {"agentExecuteAsync", NULL, js_agent_execute_async, NULL, NULL, NULL, napi_default, NULL},
+      {"agentStreamOpen", NULL, js_agent_stream_open, NULL, NULL, NULL, napi_default, NULL},
+      {"deltaNextAsync", NULL, js_delta_next_async, NULL, NULL, NULL, napi_default, NULL},
+      {"deltaCancel", NULL, js_delta_cancel, NULL, NULL, NULL, napi_default, NULL},
+      {"deltaFree", NULL, js_delta_free, NULL, NULL, NULL, napi_default, NULL},
+      {"agentList", NULL, js_agent_list, NULL, NULL, NULL, napi_default, NULL},
+      {"agentInfo", NULL, js_agent_info, NULL, NULL, NULL, napi_default, NULL},
+      {"agentHistory", NULL, js_agent_history, NULL, NULL, NULL, napi_default, NULL},
+      {"agentClearHistory", NULL, js_agent_clear_history, NULL, NULL, NULL, napi_default, NULL},
+      {"agentSaveState", NULL, js_agent_save_state, NULL, NULL, NULL, napi_default, NULL},
+      {"agentLoadState", NULL, js_agent_load_state, NULL, NULL, NULL, napi_default, NULL},
+      {"agentRemove", NULL, js_agent_remove, NULL, NULL, NULL, napi_default, NULL},
+      {"agentWrapAsTool", NULL, js_agent_wrap_as_tool, NULL, NULL, NULL, napi_default, NULL},
+      {"providerList", NULL, js_provider_list, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
