@@ -27,10 +27,16 @@ $(LIBFILE): $(shell find core scripting capi include -name '*.go' -o -name '*.h'
 	ln -sf $(LIBNAME).$(SOVERSION) $(BUILD)/lib/$(LIBNAME)
 	cp include/llmspell.h $(BUILD)/include/llmspell.h
 
+# MODELS_DIR is where local models live (one folder per model); tests and
+# the demo read stories260K from it.
+MODELS_DIR ?= $(abspath ../shared/models)
+
 # demo runs the sample spell on the embedded defaults: a pebble store in a
-# local data folder, no API key.
+# local data folder, the in-process model (MODELS_DIR holds stories260K/),
+# no API key, no network.
 demo: cli
-	$(BUILD)/bin/llmspell --data-dir .llmspell-data run examples/hello.lua -- --name world
+	LLMSPELL_MODELS_DIR=$${LLMSPELL_MODELS_DIR:-$(MODELS_DIR)} \
+	  $(BUILD)/bin/llmspell --data-dir .llmspell-data run examples/storyteller.lua
 
 cli:
 	@mkdir -p $(BUILD)/bin
@@ -57,7 +63,7 @@ test-rust: lib
 	cd bindings/rust && cargo test -j 2
 
 test-spells: cli
-	sh tests/spells/run.sh $(BUILD)/bin/llmspell
+	LLMSPELL_MODELS_DIR=$${LLMSPELL_MODELS_DIR:-$(MODELS_DIR)} sh tests/spells/run.sh $(BUILD)/bin/llmspell
 
 # ---- C: ABI check, C tests, install ---------------------------------------
 # check-abi: every declaration in the header documents Params/Returns/
@@ -74,7 +80,6 @@ check-abi: lib
 TEST_C_FLAGS  := -std=c11 -Wall -Wextra -Wpedantic -Werror -g -O1 \
                  -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 TEST_C_BIN    := $(BUILD)/tests/c/test_capi
-MODELS_DIR    ?= $(abspath ../shared/models)
 TEST_C_ENV    := LLMSPELL_MODELS_DIR=$${LLMSPELL_MODELS_DIR:-$(MODELS_DIR)} \
                  ASAN_OPTIONS=detect_leaks=1:detect_stack_use_after_return=1:strict_string_checks=1 \
                  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1

@@ -173,6 +173,20 @@ func BenchmarkLocalModel(b *testing.B) {
 		}
 		b.ReportMetric(float64(tokens)/b.Elapsed().Seconds(), "tokens/s")
 	})
+	b.Run("stream_per_delta", func(b *testing.B) {
+		zero := 0.0
+		a, err := e.Agents().Create(ctx, agent.Config{Name: "s", Temperature: &zero, MaxTokens: 64, MaxConversationLength: -1})
+		if err != nil {
+			b.Fatal(err)
+		}
+		deltas := 0
+		for b.Loop() {
+			if _, err := a.Stream(ctx, agent.Input{Text: "Once"}, func(provider.Delta) error { deltas++; return nil }); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(deltas), "ns/delta")
+	})
 	b.Run("execute_tool_call", func(b *testing.B) {
 		zero := 0.0
 		a, err := e.Agents().Create(ctx, agent.Config{Name: "t", Tools: []string{"uuid_generator"}, Temperature: &zero,

@@ -152,6 +152,50 @@ static void body_tool_invoke(void) {
     llmspell_free(env);
 }
 
+static void body_agent_basic(void) {
+    char *res = NULL;
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_agent_execute(g_engine, "echo", "\"hi\"", 4, NULL, &res, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_agent_execute", st, err);
+    llmspell_free(res);
+}
+
+static long g_deltas;
+static int32_t on_delta(void *ud, const char *text, size_t len) {
+    (void)ud;
+    (void)text;
+    (void)len;
+    g_deltas++;
+    return 0;
+}
+
+/* an agent on the report's loopback OpenAI server (10 SSE deltas per
+ * answer), streamed through the callback */
+static llmspell_engine *g_model_engine;
+static void body_agent_stream_loop(void) {
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_agent_stream(g_model_engine, "looper", "\"hi\"", 4, NULL, on_delta, NULL,
+                                               NULL, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_agent_stream", st, err);
+}
+
+/* the same, pulled delta by delta */
+static void body_agent_pull_loop(void) {
+    llmspell_error *err = NULL;
+    llmspell_delta_stream *s = NULL;
+    llmspell_status st = llmspell_agent_stream_open(g_model_engine, "looper", "\"hi\"", 4, NULL, &s, &err);
+    if (st != LLMSPELL_OK) die("llmspell_agent_stream_open", st, err);
+    for (;;) {
+        char *text = NULL;
+        st = llmspell_delta_stream_next(s, -1, &text, NULL, &err);
+        if (st != LLMSPELL_OK) die("llmspell_delta_stream_next", st, err);
+        if (text == NULL) break;
+        g_deltas++;
+        llmspell_free(text);
+    }
+    llmspell_delta_stream_free(s);
+}
+
 /* per_call_ns returns the best of 3 rounds of the mean ns per call. */
 static double per_call_ns(void (*fn)(void), long n) {
     if (n < 1) n = 1;
@@ -212,6 +256,29 @@ int main(int argc, char **argv) {
     llmspell_subscription_free(cb);
     double tool_invoke = per_call_ns(body_tool_invoke, N(50000)) / 1e3;
 
+    st = llmspell_agent_create(g_engine, "{\"name\":\"echo\",\"type\":\"basic\",\"memory\":-1}", 42, NULL, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_agent_create", st, err);
+    double agent_basic = per_call_ns(body_agent_basic, N(50000)) / 1e3;
+
+    /* streaming from a loopback provider (the report serves it; -1 when
+     * run without LLMSPELL_BENCH_OPENAI_URL) */
+    double stream_cb = -1, stream_pull = -1;
+    const char *url = getenv("LLMSPELL_BENCH_OPENAI_URL");
+    if (url != NULL) {
+        char mcfg[4300];
+        snprintf(mcfg, sizeof mcfg,
+                 "{\"providers\":{\"loop\":{\"type\":\"openai\",\"base_url\":\"%s\",\"default_model\":\"bench\",\"max_retries\":-1}}}",
+                 url);
+        st = llmspell_engine_new(mcfg, strlen(mcfg), &g_model_engine, &err);
+        if (st != LLMSPELL_OK) die("llmspell_engine_new (loopback provider)", st, err);
+        const char *conf = "{\"name\":\"looper\",\"model\":\"loop/bench\",\"memory\":-1}";
+        st = llmspell_agent_create(g_model_engine, conf, strlen(conf), NULL, NULL, &err);
+        if (st != LLMSPELL_OK) die("llmspell_agent_create (loopback)", st, err);
+        stream_cb = per_call_ns(body_agent_stream_loop, N(3000)) / 1e3;
+        stream_pull = per_call_ns(body_agent_pull_loop, N(3000)) / 1e3;
+        llmspell_engine_free(g_model_engine);
+    }
+
     double new_free = per_call_ns(body_engine_new_free, N(300)) / 1e3;
     llmspell_engine_free(g_engine);
 
@@ -223,11 +290,12 @@ int main(int argc, char **argv) {
            "\"version_ns\":%.1f,\"ping_ns\":%.1f,\"ping_err_ns\":%.1f,"
            "\"run_lua_empty_us\":%.2f,\"run_js_empty_us\":%.2f,"
            "\"run_lua_return1_us\":%.2f,\"run_js_return1_us\":%.2f,"
-           "\"event_pull_us\":%.2f,\"event_callback_us\":%.3f,\"tool_invoke_us\":%.2f}\n",
+           "\"event_pull_us\":%.2f,\"event_callback_us\":%.3f,\"tool_invoke_us\":%.2f,"
+           "\"agent_basic_us\":%.2f,\"agent_stream_loopback_callback_us\":%.2f,\"agent_stream_loopback_pull_us\":%.2f}\n",
            llmspell_version(), first_call_us, rss_loaded, rss_loaded_anon, rss_loaded_file,
            rss_engine, rss_engine_anon, rss_engine_file, rss_warm, rss_warm_anon, rss_warm_file,
            status_kb("VmHWM"), first_us,
            new_free, version_ns, ping_ns, ping_err_ns, lua_empty, js_empty, lua_ret, js_ret,
-           event_pull, event_cb, tool_invoke);
+           event_pull, event_cb, tool_invoke, agent_basic, stream_cb, stream_pull);
     return 0;
 }

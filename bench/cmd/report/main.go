@@ -260,6 +260,31 @@ type goBench struct {
 	BytesPerOp  float64 `json:"bytes_per_op"`
 	AllocsPerOp float64 `json:"allocs_per_op"`
 	Runs        int     `json:"runs"`
+	// Metrics are the b.ReportMetric figures by unit (tokens/s, B/agent).
+	Metrics map[string]float64 `json:"metrics,omitempty"`
+}
+
+// metricPair matches "<number> <unit>" in a result line.
+var metricPair = regexp.MustCompile(`\s([\d.]+) (\S+)`)
+
+// metrics returns a result line's custom metrics.
+func metrics(line string) map[string]float64 {
+	var out map[string]float64
+	for _, m := range metricPair.FindAllStringSubmatch(line, -1) {
+		switch m[2] {
+		case "ns/op", "B/op", "allocs/op", "MB/s":
+			continue
+		}
+		v, err := strconv.ParseFloat(m[1], 64)
+		if err != nil {
+			continue
+		}
+		if out == nil {
+			out = map[string]float64{}
+		}
+		out[m[2]] = v
+	}
+	return out
 }
 
 // benchLine matches a result line; the name drops the GOMAXPROCS suffix
@@ -283,7 +308,7 @@ func runGo(r *report, o *options) error {
 		by, _ := strconv.ParseFloat(m[3], 64)
 		al, _ := strconv.ParseFloat(m[4], 64)
 		prev, seen := r.Go[m[1]]
-		b := goBench{NsPerOp: ns, BytesPerOp: by, AllocsPerOp: al, Runs: prev.Runs + 1}
+		b := goBench{NsPerOp: ns, BytesPerOp: by, AllocsPerOp: al, Runs: prev.Runs + 1, Metrics: metrics(sc.Text())}
 		if seen && prev.NsPerOp <= ns {
 			b = prev
 			b.Runs++
@@ -314,7 +339,12 @@ func runC(r *report, _ *options) error {
 		"-Lbuild/lib", "-lllmspell", "-Wl,-rpath,"+lib, "-o", "build/bench/ping"); err != nil {
 		return err
 	}
-	out, _, err := command(3*time.Minute, ".", nil, "./build/bench/ping")
+	url, stop, err := loopbackOpenAI()
+	if err != nil {
+		return err
+	}
+	defer stop()
+	out, _, err := command(3*time.Minute, ".", []string{"LLMSPELL_BENCH_OPENAI_URL=" + url}, "./build/bench/ping")
 	if err != nil {
 		return err
 	}

@@ -25,6 +25,7 @@ type row struct {
 	Val     float64
 	Mem     bool // Val is bytes, not nanoseconds
 	NA      string
+	Text    string // a value in its own unit (tokens/s), shown as is
 	Ref     float64
 	RefText string
 	Note    string
@@ -57,7 +58,7 @@ func (r *report) table() []row {
 	// bytes.
 	mapRow := func(step string, m map[string]any, name, key string, scale float64, mem bool, ref float64, refText, note string) {
 		x := row{Name: name, Mem: mem, Ref: ref, RefText: refText, Note: note}
-		if v, ok := m[key].(float64); ok {
+		if v, ok := m[key].(float64); ok && v >= 0 { // -1: the step skipped it
 			x.Val = v * scale
 		} else {
 			x.NA = r.why(step, key)
@@ -196,6 +197,23 @@ func (r *report) table() []row {
 	goRow("Tool.invoke from Lua (base64 of a word), per call", "BenchmarkScriptSubsystems/lua/Tool.invoke", 2e6, "< 2 ms", "")
 	goRow("Tool.invoke from JS (base64 of a word), per call", "BenchmarkScriptSubsystems/js/Tool.invoke", 2e6, "< 2 ms", "")
 
+	group = "Agents and providers"
+	goRow("Agent create (llm, one tool) + remove, Go", "BenchmarkAgents/create_llm", 10e6, "~10 ms", "")
+	goRow("Provider resolution (`provider/model` to a cached client)", "BenchmarkAgents/resolve_provider", 0, "", "")
+	goRow("Provider call alone against a loopback OpenAI server", "BenchmarkAgents/provider_generate_loopback", 0, "", "HTTP round trip and JSON, no agent")
+	goRow("Agent execute against the same loopback server", "BenchmarkAgents/execute_loopback", 0, "",
+		r.over("BenchmarkAgents/execute_loopback", "BenchmarkAgents/provider_generate_loopback", "the agent's own overhead"))
+	goRow("Agent stream of 10 SSE deltas, loopback", "BenchmarkAgents/stream_loopback_10_deltas", 0, "", "")
+	r.metricRow(add, "Memory per agent (heap growth over 1000 agents)", "BenchmarkAgents/memory_per_agent", "B/agent", 500e3, "~500 KB", true)
+	r.metricRow(add, "Local model stories260K, greedy generation", "BenchmarkLocalModel/tokens", "tokens/s", 0, "", false)
+	r.metricRow(add, "Local model, streamed, per delta, Go", "BenchmarkLocalModel/stream_per_delta", "ns/delta", 0, "", false)
+	mapRow("c", r.C, "Agent stream of 10 deltas, loopback, C callback (`llmspell_agent_stream`)", "agent_stream_loopback_callback_us", 1e3, false, 0, "",
+		r.cOver("agent_stream_loopback_callback_us", "BenchmarkAgents/stream_loopback_10_deltas", 10))
+	mapRow("c", r.C, "Agent stream of 10 deltas, loopback, C pull (`llmspell_delta_stream_next`)", "agent_stream_loopback_pull_us", 1e3, false, 0, "",
+		r.cOver("agent_stream_loopback_pull_us", "BenchmarkAgents/stream_loopback_10_deltas", 10))
+	mapRow("c", r.C, "`llmspell_agent_execute` of a basic agent from C", "agent_basic_us", 1e3, false, 0, "", "the ABI and agent path without a model")
+	goRow("Agent execute on the local model with one tool call", "BenchmarkLocalModel/execute_tool_call", 0, "", "constrained tool call, the tool, the answer: two model calls")
+
 	group = "Memory (resident set)"
 	mapRow("c", r.C, "C process, library loaded, no engine (VmRSS)", "rss_loaded_kb", 1024, true, 0, "", r.split("rss_loaded"))
 	mapRow("c", r.C, "C process, library loaded + one engine open (VmRSS)", "rss_engine_kb", 1024, true, refMemoryBytes, "12–15 MB", r.split("rss_engine"))
@@ -216,6 +234,51 @@ func (r *report) table() []row {
 	mapRow("size", size, "`libllmspell.so`, stripped copy", "lib_stripped", 1, true, refBinaryBytes, "~50 MB", r.unstripped("lib"))
 	mapRow("size", size, "`llmspell` CLI, stripped copy", "cli_stripped", 1, true, refBinaryBytes, "~50 MB", r.unstripped("cli"))
 	return rows
+}
+
+// metricRow adds a b.ReportMetric figure: bytes when mem, nanoseconds
+// for an ns/ unit, else the number with its unit.
+func (r *report) metricRow(add func(row), name, bench, unit string, ref float64, refText string, mem bool) {
+	x := row{Name: name, Ref: ref, RefText: refText, Mem: mem}
+	b, ok := r.Go[bench]
+	v, okM := b.Metrics[unit]
+	switch {
+	case !ok:
+		x.NA = r.why("go", bench)
+	case !okM:
+		x.NA = bench + " reported no " + unit
+	case mem || strings.HasPrefix(unit, "ns/"):
+		x.Val = v
+	default:
+		x.Text = fmt.Sprintf("%s %s", num(v), unit)
+	}
+	add(x)
+}
+
+// over says how much more bench a costs than bench b.
+func (r *report) over(a, b, what string) string {
+	x, okA := r.Go[a]
+	y, okB := r.Go[b]
+	if !okA || !okB {
+		return ""
+	}
+	return fmt.Sprintf("%s more than the provider call alone: %s", dur(x.NsPerOp-y.NsPerOp), what)
+}
+
+// cOver says what a C figure (µs per call) adds to the same work from Go,
+// per call and per delta: the cost of delivering deltas through the ABI.
+func (r *report) cOver(cKey, goBench string, deltas float64) string {
+	c, ok := r.C[cKey].(float64)
+	g, okG := r.Go[goBench]
+	if !ok || !okG || c < 0 {
+		return ""
+	}
+	d := c*1e3 - g.NsPerOp
+	sign := ""
+	if d < 0 {
+		sign, d = "−", -d // within the noise of the loopback round trip
+	}
+	return fmt.Sprintf("%s%s per call vs the same stream from Go, %s%s per delta", sign, dur(d), sign, dur(d/deltas))
 }
 
 // why explains a missing figure.
@@ -299,6 +362,8 @@ func (r *report) markdown() string {
 		case x.NA != "":
 			ours = "n/a"
 			x.Note = strings.TrimSpace(strings.ReplaceAll(x.NA, "|", "/"))
+		case x.Text != "":
+			ours = x.Text
 		case x.Mem:
 			ours = mem(x.Val)
 		default:
