@@ -12,6 +12,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/provider/local"
 	"github.com/llmspell/llmspell-go/core/provider/ollama"
 	"github.com/llmspell/llmspell-go/core/provider/openai"
+	"github.com/llmspell/llmspell-go/core/workflow"
 )
 
 // providerFactories maps each provider type to its client constructor.
@@ -74,6 +75,9 @@ func (e *Engine) newAgents() *agent.Registry {
 
 // Providers returns the engine's model provider registry.
 func (e *Engine) Providers() *provider.Registry { return e.providers }
+
+// Workflows returns the engine's workflow registry.
+func (e *Engine) Workflows() *workflow.Registry { return e.workflows }
 
 // Agents returns the engine's agent registry.
 func (e *Engine) Agents() *agent.Registry { return e.agents }

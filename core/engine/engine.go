@@ -24,6 +24,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/tool/builtin"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/core/version"
+	"github.com/llmspell/llmspell-go/core/workflow"
 )
 
 // Options configures New. A nil *Options or any zero field means the default.
@@ -62,6 +63,7 @@ type Engine struct {
 	tools     *tool.Registry
 	providers *provider.Registry
 	agents    *agent.Registry
+	workflows *workflow.Registry
 	metrics   *hook.Metrics
 	recSeq    atomic.Uint64
 	bk        *backups
@@ -166,6 +168,7 @@ func New(opts *Options) (*Engine, error) {
 	}
 	e.providers = newProviders(cfg, opts.LookupEnv)
 	e.agents = e.newAgents()
+	e.workflows = workflow.NewRegistry(workflow.Deps{Tools: e.tools, Agents: e.agents, Hooks: e.hooks, Events: e.events, Store: e.store, Sync: e.state.SyncWrites})
 	e.fireSystem(hook.SystemStartup, "system.startup")
 	return e, nil
 }
