@@ -61,7 +61,7 @@ var ownTest = map[string]string{
 }
 
 // needsModels names the pairs that run the real local model.
-var needsModels = map[string]bool{"agent.lua": true}
+var needsModels = map[string]bool{"agent.lua": true, "workflow.lua": true}
 
 // newPebbleHost returns a script host on a fresh pebble-backed engine;
 // tweaks adjust the configuration first.

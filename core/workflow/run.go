@@ -361,7 +361,7 @@ func (rn *run) resultFromMap(v value.Value) *Result {
 	}
 	if e, ok := m["error"].(string); ok {
 		kind, _ := errs.ParseKind(fmt.Sprint(m["error_kind"]))
-		res.Error = &errs.Error{Kind: kind, Message: e}
+		res.Error = &errs.Error{Kind: kind, Message: strings.TrimPrefix(e, kind.String()+": ")}
 	}
 	res.PendingStep, _ = m["pending_step"].(string)
 	res.Prompt, _ = m["prompt"].(string)

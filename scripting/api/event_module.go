@@ -74,7 +74,10 @@ func (r *Run) Finish(success bool) {
 	for _, name := range r.tools {
 		r.Engine.Tools().Unregister(name)
 	}
-	r.owned, r.handlers, r.hooks, r.tools = nil, nil, nil, nil
+	for _, name := range r.workflows {
+		r.Engine.Workflows().Remove(name)
+	}
+	r.owned, r.handlers, r.hooks, r.tools, r.workflows = nil, nil, nil, nil, nil
 }
 
 // HasHandlers reports whether the run has script event handlers or hooks,

@@ -32,8 +32,10 @@ type Run struct {
 	owned    []*event.Subscription // every subscription this run made
 	hooks    []uint64              // Hook.register ids, removed when the run ends
 	tools    []string              // Tool.register names, removed when the run ends
-	mailbox  chan func()           // calls posted by other goroutines, served by Pump
-	pumping  bool
+	// workflows holding this run's script functions, removed when it ends
+	workflows []string
+	mailbox   chan func() // calls posted by other goroutines, served by Pump
+	pumping   bool
 }
 
 type runKey struct{}

@@ -35,6 +35,7 @@ func Surface() []Module {
 		toolModule(),
 		agentModule(),
 		providerModule(),
+		workflowModule(),
 	}
 }
 
