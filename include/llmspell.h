@@ -1732,6 +1732,148 @@ llmspell_status llmspell_agent_wrap_as_tool(llmspell_engine *engine, const char 
 llmspell_status llmspell_provider_list(llmspell_engine *engine, char **json_out, size_t *json_len,
                                        llmspell_error **err);
 
+/* ---------------------------------------------------------------------------
+ * Workflows (docs/workflows.md)
+ *
+ * A workflow is defined as JSON in the table form of SCRIPT_API.md:
+ * {"name", "type": "sequential"|"parallel"|"conditional"|"loop", "steps":
+ * [...], "branches": [...], "iterator": {...}, "body": {...},
+ * "error_strategy", "timeout_ms", "output", ...}. Steps are
+ * {"name", "type": "tool"|"agent"|"workflow"|"function"|"input", "tool",
+ * "agent", "workflow" (a name or an inline definition), "function" (the
+ * name of a registered tool: how a C callback, or a Python/Node/Rust
+ * closure registered with llmspell_tool_register, becomes a function
+ * step), "input" (with {{steps.<name>.output}}, {{input.<key>}},
+ * {{loop.item}}, {{loop.index}} references), "when", "error_strategy",
+ * "retry", "timeout_ms", "prompt"}. Results are {"run_id", "workflow",
+ * "status": "completed"|"failed"|"waiting_input", "success", "output",
+ * "steps": [{name, path, type, success, output, error?, attempts,
+ * duration_ms, skipped?, restored?}], "duration_ms", "error"?,
+ * "pending_step"?, "prompt"?}. A failing step is in the result (success
+ * false); the call itself fails for bad input, a cancelled run token or a
+ * timeout of the whole workflow. Every run is checkpointed in the store
+ * after each step; llmspell_workflow_resume finishes it later, in this
+ * process or another.
+ * ------------------------------------------------------------------------ */
+
+/*
+ * llmspell_workflow_create checks a definition and registers the workflow.
+ * Unknown tools, agents and workflows, references to steps that do not run
+ * before, loops without a bound and cyclic nesting fail here.
+ * Params: engine (in); definition_json, definition_len (in) a JSON object;
+ *   must not be NULL; name_out, name_len (out, optional) receive the name;
+ *   err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND
+ *   (unknown tool, agent or workflow); LLMSPELL_ERR_CONFLICT (name taken);
+ *   LLMSPELL_ERR_CLOSED.
+ * Ownership: *name_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_workflow_create(llmspell_engine *engine, const char *definition_json,
+                                         size_t definition_len, char **name_out, size_t *name_len,
+                                         llmspell_error **err);
+
+/*
+ * llmspell_workflow_execute runs a registered workflow and blocks until it
+ * completes, fails, or pauses at an input step.
+ * Params: engine (in); name (in); input_json, input_len (in, optional) any
+ *   JSON value (NULL/0: null); options_json, options_len (in, optional)
+ *   {"run_id"?, "timeout_ms"?}; run (in, optional) a run token whose cancel
+ *   stops the running steps; result_out, result_len (out) must not be NULL
+ *   (result_len may be); err (out, optional).
+ * Returns: LLMSPELL_OK (see "success" and "status" in the result);
+ *   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;
+ *   LLMSPELL_ERR_CONFLICT (run_id in use); LLMSPELL_ERR_CANCELLED;
+ *   LLMSPELL_ERR_TIMEOUT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *result_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread; runs of one workflow may overlap.
+ */
+llmspell_status llmspell_workflow_execute(llmspell_engine *engine, const char *name, const char *input_json,
+                                          size_t input_len, const char *options_json, size_t options_len,
+                                          llmspell_run *run, char **result_out, size_t *result_len,
+                                          llmspell_error **err);
+
+/*
+ * llmspell_workflow_resume finishes a run that failed, was cancelled, timed
+ * out, was killed, or waits for input: finished steps are restored from
+ * the checkpoint, the rest run. The workflow is the one registered under
+ * the run's workflow name, else the definition saved with the run.
+ * Params: engine (in); run_id (in); input_json, input_len (in, optional)
+ *   the answer for the input step a paused run waits for; run (in,
+ *   optional) a run token; result_out, result_len (out) as for _execute;
+ *   err (out, optional).
+ * Returns: as llmspell_workflow_execute; LLMSPELL_ERR_NOT_FOUND (unknown
+ *   run); LLMSPELL_ERR_CONFLICT (the run completed).
+ * Ownership: *result_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread; do not resume one run twice at once.
+ */
+llmspell_status llmspell_workflow_resume(llmspell_engine *engine, const char *run_id, const char *input_json,
+                                         size_t input_len, llmspell_run *run, char **result_out,
+                                         size_t *result_len, llmspell_error **err);
+
+/*
+ * llmspell_workflow_run_record returns a run's record: {id, workflow,
+ * status, input, shared, output?, error?, started_at, updated_at, steps:
+ * [every finished step, in order]}.
+ * Params: engine (in); run_id (in); json_out, json_len (out); err (out,
+ *   optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT
+ *   (malformed id); LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_workflow_run_record(llmspell_engine *engine, const char *run_id, char **json_out,
+                                             size_t *json_len, llmspell_error **err);
+
+/*
+ * llmspell_workflow_list returns the registered workflows as a JSON array
+ * of {name, description, type, steps, branches, serializable}.
+ * Params: engine (in); json_out, json_len (out); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_workflow_list(llmspell_engine *engine, char **json_out, size_t *json_len,
+                                       llmspell_error **err);
+
+/*
+ * llmspell_workflow_info returns one workflow's info, with "definition"
+ * when it holds no script functions.
+ * Params: engine (in); name (in); json_out, json_len (out); err (out,
+ *   optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.
+ * Ownership: *json_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_workflow_info(llmspell_engine *engine, const char *name, char **json_out,
+                                       size_t *json_len, llmspell_error **err);
+
+/*
+ * llmspell_workflow_remove unregisters a workflow; running ones finish.
+ * Params: engine (in); name (in); removed (out, optional) 1 when it
+ *   existed; err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: nothing to free.
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_workflow_remove(llmspell_engine *engine, const char *name, int32_t *removed,
+                                         llmspell_error **err);
+
+/*
+ * llmspell_workflow_wrap_as_tool registers a workflow as a tool taking
+ * {"input": any} and returning its result, so agents can call it.
+ * Params: engine (in); name (in); options_json, options_len (in, optional)
+ *   {"tool_name"?, "description"?} (default name "workflow_<name>");
+ *   tool_out, tool_len (out, optional); err (out, optional).
+ * Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CONFLICT;
+ *   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.
+ * Ownership: *tool_out is owned by the caller (llmspell_free).
+ * Thread-safety: safe from any thread.
+ */
+llmspell_status llmspell_workflow_wrap_as_tool(llmspell_engine *engine, const char *name,
+                                               const char *options_json, size_t options_len, char **tool_out,
+                                               size_t *tool_len, llmspell_error **err);
+
 #ifdef __cplusplus
 }
 #endif

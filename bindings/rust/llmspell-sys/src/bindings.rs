@@ -762,4 +762,77 @@ extern "C" {
         json_len: *mut usize,
         err: *mut *mut llmspell_error,
     ) -> llmspell_status;
+    #[doc = " llmspell_workflow_create checks a definition and registers the workflow.\n Unknown tools, agents and workflows, references to steps that do not run\n before, loops without a bound and cyclic nesting fail here.\n Params: engine (in); definition_json, definition_len (in) a JSON object;\n   must not be NULL; name_out, name_len (out, optional) receive the name;\n   err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND\n   (unknown tool, agent or workflow); LLMSPELL_ERR_CONFLICT (name taken);\n   LLMSPELL_ERR_CLOSED.\n Ownership: *name_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_workflow_create(
+        engine: *mut llmspell_engine,
+        definition_json: *const ::core::ffi::c_char,
+        definition_len: usize,
+        name_out: *mut *mut ::core::ffi::c_char,
+        name_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_execute runs a registered workflow and blocks until it\n completes, fails, or pauses at an input step.\n Params: engine (in); name (in); input_json, input_len (in, optional) any\n   JSON value (NULL/0: null); options_json, options_len (in, optional)\n   {\"run_id\"?, \"timeout_ms\"?}; run (in, optional) a run token whose cancel\n   stops the running steps; result_out, result_len (out) must not be NULL\n   (result_len may be); err (out, optional).\n Returns: LLMSPELL_OK (see \"success\" and \"status\" in the result);\n   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_NOT_FOUND;\n   LLMSPELL_ERR_CONFLICT (run_id in use); LLMSPELL_ERR_CANCELLED;\n   LLMSPELL_ERR_TIMEOUT; LLMSPELL_ERR_CLOSED.\n Ownership: *result_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread; runs of one workflow may overlap."]
+    pub fn llmspell_workflow_execute(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        input_json: *const ::core::ffi::c_char,
+        input_len: usize,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        run: *mut llmspell_run,
+        result_out: *mut *mut ::core::ffi::c_char,
+        result_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_resume finishes a run that failed, was cancelled, timed\n out, was killed, or waits for input: finished steps are restored from\n the checkpoint, the rest run. The workflow is the one registered under\n the run's workflow name, else the definition saved with the run.\n Params: engine (in); run_id (in); input_json, input_len (in, optional)\n   the answer for the input step a paused run waits for; run (in,\n   optional) a run token; result_out, result_len (out) as for _execute;\n   err (out, optional).\n Returns: as llmspell_workflow_execute; LLMSPELL_ERR_NOT_FOUND (unknown\n   run); LLMSPELL_ERR_CONFLICT (the run completed).\n Ownership: *result_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread; do not resume one run twice at once."]
+    pub fn llmspell_workflow_resume(
+        engine: *mut llmspell_engine,
+        run_id: *const ::core::ffi::c_char,
+        input_json: *const ::core::ffi::c_char,
+        input_len: usize,
+        run: *mut llmspell_run,
+        result_out: *mut *mut ::core::ffi::c_char,
+        result_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_run_record returns a run's record: {id, workflow,\n status, input, shared, output?, error?, started_at, updated_at, steps:\n [every finished step, in order]}.\n Params: engine (in); run_id (in); json_out, json_len (out); err (out,\n   optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_INVALID_ARGUMENT\n   (malformed id); LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_workflow_run_record(
+        engine: *mut llmspell_engine,
+        run_id: *const ::core::ffi::c_char,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_list returns the registered workflows as a JSON array\n of {name, description, type, steps, branches, serializable}.\n Params: engine (in); json_out, json_len (out); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_workflow_list(
+        engine: *mut llmspell_engine,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_info returns one workflow's info, with \"definition\"\n when it holds no script functions.\n Params: engine (in); name (in); json_out, json_len (out); err (out,\n   optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CLOSED.\n Ownership: *json_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_workflow_info(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        json_out: *mut *mut ::core::ffi::c_char,
+        json_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_remove unregisters a workflow; running ones finish.\n Params: engine (in); name (in); removed (out, optional) 1 when it\n   existed; err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: nothing to free.\n Thread-safety: safe from any thread."]
+    pub fn llmspell_workflow_remove(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        removed: *mut i32,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
+    #[doc = " llmspell_workflow_wrap_as_tool registers a workflow as a tool taking\n {\"input\": any} and returning its result, so agents can call it.\n Params: engine (in); name (in); options_json, options_len (in, optional)\n   {\"tool_name\"?, \"description\"?} (default name \"workflow_<name>\");\n   tool_out, tool_len (out, optional); err (out, optional).\n Returns: LLMSPELL_OK; LLMSPELL_ERR_NOT_FOUND; LLMSPELL_ERR_CONFLICT;\n   LLMSPELL_ERR_INVALID_ARGUMENT; LLMSPELL_ERR_CLOSED.\n Ownership: *tool_out is owned by the caller (llmspell_free).\n Thread-safety: safe from any thread."]
+    pub fn llmspell_workflow_wrap_as_tool(
+        engine: *mut llmspell_engine,
+        name: *const ::core::ffi::c_char,
+        options_json: *const ::core::ffi::c_char,
+        options_len: usize,
+        tool_out: *mut *mut ::core::ffi::c_char,
+        tool_len: *mut usize,
+        err: *mut *mut llmspell_error,
+    ) -> llmspell_status;
 }
