@@ -690,3 +690,25 @@ func childRun(t *testing.T) {
 	w.Execute(ctx, nil, &RunOptions{RunID: "run-1"})
 	t.Fatal("the child should have been killed")
 }
+
+func TestParallelWaitAll(t *testing.T) {
+	f := newFixture(t, "")
+	w := f.build(t, value.Map{"name": "wa", "type": "parallel", "wait_all": true, "branches": value.List{
+		value.Map{"name": "slow", "steps": steps(value.Map{"name": "s", "tool": "nap", "input": value.Map{"ms": 150, "tag": "done"}})},
+		value.Map{"name": "bad", "steps": steps(value.Map{"name": "b", "tool": "boom"})}}})
+	start := time.Now()
+	res, err := w.Execute(ctx, nil, nil)
+	must(t, err)
+	if res.Success || time.Since(start) < 140*time.Millisecond {
+		t.Fatalf("wait_all returned after %s: %v", time.Since(start), res.Map())
+	}
+	var slow *StepResult
+	for _, s := range res.Steps {
+		if s.Name == "s" {
+			slow = s
+		}
+	}
+	if slow == nil || !slow.Success || slow.Output != "done" {
+		t.Fatalf("the slow branch did not finish: %v", res.Map())
+	}
+}

@@ -481,3 +481,37 @@ return a.execute("go");`,
 		}
 	}
 }
+
+// TestCancelStopsWorkflowMidRun cancels a run inside a long workflow loop
+// whose steps are script functions: the run stops promptly, the checkpoint
+// says cancelled, and the pool still works.
+func TestCancelStopsWorkflowMidRun(t *testing.T) {
+	h := newHost(t, nil)
+	srcs := map[string]string{
+		"lua": `local w = Workflow.loop({name = "spin_lua", iterator = {while_condition = "true", max_iterations = 100000}, aggregate = "none",
+  body = {steps = {{name = "s", type = "function", fn = function(ctx) Utils.sleep(5) return ctx.loop.index end}}}})
+return w:execute(nil, {run_id = "spin-lua"})`,
+		"js": `const w = Workflow.loop({name: "spin_js", iterator: {while_condition: "true", max_iterations: 100000}, aggregate: "none",
+  body: {steps: [{name: "s", type: "function", fn: (ctx) => { Utils.sleep(5); return ctx.loop.index; }}]}});
+return w.execute(null, {run_id: "spin-js"});`,
+	}
+	for _, lang := range []string{"lua", "js"} {
+		ctx, cancel := context.WithCancel(context.Background())
+		time.AfterFunc(200*time.Millisecond, cancel)
+		start := time.Now()
+		_, err := h.Run(ctx, host.Request{Language: lang, Source: srcs[lang]})
+		if !errs.IsKind(err, errs.KindCancelled) {
+			t.Fatalf("%s: err = %v", lang, err)
+		}
+		if d := time.Since(start); d > 3*time.Second {
+			t.Fatalf("%s: cancel took %v", lang, d)
+		}
+		rec, err := h.Engine().Workflows().RunRecord("spin-" + lang)
+		if err != nil || rec["status"] != "cancelled" || len(rec["steps"].(value.List)) == 0 {
+			t.Fatalf("%s record: %v %v", lang, rec["status"], err)
+		}
+		if _, ok := h.Engine().Workflows().Get("spin_" + lang); ok {
+			t.Fatalf("%s: the workflow with script functions outlived its run", lang)
+		}
+	}
+}
