@@ -48,6 +48,21 @@ func agentInput(p *C.char, n C.size_t) (agent.Input, error) {
 	return in, nil
 }
 
+// agentCall reads what every agent turn takes: the agent, its input and
+// the context of the optional run token.
+func agentCall(ref *engineRef, name *C.char, inputJSON *C.char, inputLen C.size_t, r *C.llmspell_run) (*agent.Agent, agent.Input, context.Context, error) {
+	a, err := findAgent(ref, name)
+	if err != nil {
+		return nil, agent.Input{}, nil, err
+	}
+	in, err := agentInput(inputJSON, inputLen)
+	if err != nil {
+		return nil, agent.Input{}, nil, err
+	}
+	ctx, err := runContext(r)
+	return a, in, ctx, err
+}
+
 // runContext returns the context of an optional run token.
 func runContext(r *C.llmspell_run) (context.Context, error) {
 	if r == nil {
@@ -94,15 +109,7 @@ func llmspell_agent_execute(e *C.llmspell_engine, name *C.char, inputJSON *C.cha
 	}
 	*resultOut = nil
 	return withEngine(e, errOut, func(ref *engineRef) error {
-		a, err := findAgent(ref, name)
-		if err != nil {
-			return err
-		}
-		in, err := agentInput(inputJSON, inputLen)
-		if err != nil {
-			return err
-		}
-		ctx, err := runContext(r)
+		a, in, ctx, err := agentCall(ref, name, inputJSON, inputLen, r)
 		if err != nil {
 			return err
 		}
@@ -125,15 +132,7 @@ func llmspell_agent_stream(e *C.llmspell_engine, name *C.char, inputJSON *C.char
 		return status(errOut, errs.New(errs.KindInvalidArgument, "fn is NULL"))
 	}
 	return withEngine(e, errOut, func(ref *engineRef) error {
-		a, err := findAgent(ref, name)
-		if err != nil {
-			return err
-		}
-		in, err := agentInput(inputJSON, inputLen)
-		if err != nil {
-			return err
-		}
-		ctx, err := runContext(r)
+		a, in, ctx, err := agentCall(ref, name, inputJSON, inputLen, r)
 		if err != nil {
 			return err
 		}
@@ -183,15 +182,7 @@ func llmspell_agent_stream_open(e *C.llmspell_engine, name *C.char, inputJSON *C
 	}
 	*out = nil
 	return withEngine(e, errOut, func(ref *engineRef) error {
-		a, err := findAgent(ref, name)
-		if err != nil {
-			return err
-		}
-		in, err := agentInput(inputJSON, inputLen)
-		if err != nil {
-			return err
-		}
-		parent, err := runContext(r)
+		a, in, parent, err := agentCall(ref, name, inputJSON, inputLen, r)
 		if err != nil {
 			return err
 		}
@@ -345,17 +336,13 @@ func llmspell_delta_stream_free(p *C.llmspell_delta_stream) {
 
 //export llmspell_agent_list
 func llmspell_agent_list(e *C.llmspell_engine, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
-	if jsonOut == nil {
-		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
-	}
-	*jsonOut = nil
-	return withEngine(e, errOut, func(ref *engineRef) error {
+	return listExport(e, jsonOut, jsonLen, errOut, func(ref *engineRef) value.List {
 		list := ref.eng.Agents().List()
 		out := make(value.List, len(list))
 		for i, a := range list {
 			out[i] = a.Info()
 		}
-		return encodeOut(jsonOut, jsonLen, out)
+		return out
 	})
 }
 
@@ -376,20 +363,7 @@ func llmspell_agent_info(e *C.llmspell_engine, name *C.char, jsonOut **C.char, j
 
 //export llmspell_agent_remove
 func llmspell_agent_remove(e *C.llmspell_engine, name *C.char, removed *C.int32_t, errOut **C.llmspell_error) C.llmspell_status {
-	return withEngine(e, errOut, func(ref *engineRef) error {
-		n, err := cName(name, "name", true)
-		if err != nil {
-			return err
-		}
-		ok := ref.eng.Agents().Remove(n)
-		if removed != nil {
-			*removed = 0
-			if ok {
-				*removed = 1
-			}
-		}
-		return nil
-	})
+	return removeExport(e, name, removed, errOut, func(ref *engineRef, n string) bool { return ref.eng.Agents().Remove(n) })
 }
 
 //export llmspell_agent_history
@@ -456,48 +430,23 @@ func llmspell_agent_load_state(e *C.llmspell_engine, name *C.char, found *C.int3
 //export llmspell_agent_wrap_as_tool
 func llmspell_agent_wrap_as_tool(e *C.llmspell_engine, name *C.char, optionsJSON *C.char, optionsLen C.size_t,
 	toolOut **C.char, toolLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
-	if toolOut != nil {
-		*toolOut = nil
-	}
-	return withEngine(e, errOut, func(ref *engineRef) error {
-		n, err := cName(name, "name", true)
-		if err != nil {
-			return err
-		}
-		o, err := jsonObject(optionsJSON, optionsLen, "options_json")
-		if err != nil {
-			return err
-		}
-		if err := checkKeys(o, "options_json", "tool_name", "description"); err != nil {
-			return err
-		}
-		var toolName, desc string
-		if err := strFields(o, map[string]*string{"tool_name": &toolName, "description": &desc}); err != nil {
-			return err
-		}
+	return wrapExport(e, name, optionsJSON, optionsLen, toolOut, toolLen, errOut, func(ref *engineRef, n, toolName, desc string) (string, error) {
 		t, err := ref.eng.Agents().WrapAsTool(n, toolName, desc)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if toolOut != nil {
-			setOut(toolOut, toolLen, []byte(t.Name))
-		}
-		return nil
+		return t.Name, nil
 	})
 }
 
 //export llmspell_provider_list
 func llmspell_provider_list(e *C.llmspell_engine, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
-	if jsonOut == nil {
-		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
-	}
-	*jsonOut = nil
-	return withEngine(e, errOut, func(ref *engineRef) error {
+	return listExport(e, jsonOut, jsonLen, errOut, func(ref *engineRef) value.List {
 		list := ref.eng.Providers().List()
 		out := make(value.List, len(list))
 		for i, p := range list {
 			out[i] = p
 		}
-		return encodeOut(jsonOut, jsonLen, out)
+		return out
 	})
 }

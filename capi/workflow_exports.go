@@ -161,17 +161,13 @@ func llmspell_workflow_run_record(e *C.llmspell_engine, runID *C.char, jsonOut *
 
 //export llmspell_workflow_list
 func llmspell_workflow_list(e *C.llmspell_engine, jsonOut **C.char, jsonLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
-	if jsonOut == nil {
-		return status(errOut, errs.New(errs.KindInvalidArgument, "json_out is NULL"))
-	}
-	*jsonOut = nil
-	return withEngine(e, errOut, func(ref *engineRef) error {
+	return listExport(e, jsonOut, jsonLen, errOut, func(ref *engineRef) value.List {
 		list := ref.eng.Workflows().List()
 		out := make(value.List, len(list))
 		for i, w := range list {
 			out[i] = w.Info()
 		}
-		return encodeOut(jsonOut, jsonLen, out)
+		return out
 	})
 }
 
@@ -196,51 +192,17 @@ func llmspell_workflow_info(e *C.llmspell_engine, name *C.char, jsonOut **C.char
 
 //export llmspell_workflow_remove
 func llmspell_workflow_remove(e *C.llmspell_engine, name *C.char, removed *C.int32_t, errOut **C.llmspell_error) C.llmspell_status {
-	return withEngine(e, errOut, func(ref *engineRef) error {
-		n, err := cName(name, "name", true)
-		if err != nil {
-			return err
-		}
-		ok := ref.eng.Workflows().Remove(n)
-		if removed != nil {
-			*removed = 0
-			if ok {
-				*removed = 1
-			}
-		}
-		return nil
-	})
+	return removeExport(e, name, removed, errOut, func(ref *engineRef, n string) bool { return ref.eng.Workflows().Remove(n) })
 }
 
 //export llmspell_workflow_wrap_as_tool
 func llmspell_workflow_wrap_as_tool(e *C.llmspell_engine, name *C.char, optionsJSON *C.char, optionsLen C.size_t,
 	toolOut **C.char, toolLen *C.size_t, errOut **C.llmspell_error) C.llmspell_status {
-	if toolOut != nil {
-		*toolOut = nil
-	}
-	return withEngine(e, errOut, func(ref *engineRef) error {
-		n, err := cName(name, "name", true)
-		if err != nil {
-			return err
-		}
-		o, err := jsonObject(optionsJSON, optionsLen, "options_json")
-		if err != nil {
-			return err
-		}
-		if err := checkKeys(o, "options_json", "tool_name", "description"); err != nil {
-			return err
-		}
-		var toolName, desc string
-		if err := strFields(o, map[string]*string{"tool_name": &toolName, "description": &desc}); err != nil {
-			return err
-		}
+	return wrapExport(e, name, optionsJSON, optionsLen, toolOut, toolLen, errOut, func(ref *engineRef, n, toolName, desc string) (string, error) {
 		t, err := ref.eng.Workflows().WrapAsTool(n, toolName, desc)
 		if err != nil {
-			return err
+			return "", err
 		}
-		if toolOut != nil {
-			setOut(toolOut, toolLen, []byte(t.Name))
-		}
-		return nil
+		return t.Name, nil
 	})
 }
