@@ -26,6 +26,9 @@
  *                        until the dispatcher has called the callback for
  *                        every one (the C callback path, end to end)
  *   tool_invoke_us       llmspell_tool_invoke("uuid_generator", "{}")
+ *   workflow_seq10_us    llmspell_workflow_execute of a sequential workflow
+ *                        of 10 uuid_generator steps, each referencing the
+ *                        one before (memory store; result freed)
  *
  * Each timed figure is the best of 3 rounds of the mean time per call.
  * Build: cc -O2 -I build/include bench/c/ping.c -L build/lib -lllmspell
@@ -152,6 +155,34 @@ static void body_tool_invoke(void) {
     llmspell_free(env);
 }
 
+static void body_workflow_seq10(void) {
+    char *res = NULL;
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_workflow_execute(g_engine, "seq10", NULL, 0, NULL, 0, NULL, &res, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_workflow_execute", st, err);
+    if (strstr(res, "\"success\":true") == NULL) die("workflow seq10 (no success)", 1, NULL);
+    llmspell_free(res);
+}
+
+/* workflow_seq10_create registers "seq10" on g_engine. */
+static void workflow_seq10_create(void) {
+    char def[2048];
+    int n = snprintf(def, sizeof def, "{\"name\":\"seq10\",\"type\":\"sequential\",\"steps\":[");
+    for (int i = 0; i < 10; i++) {
+        if (i == 0)
+            n += snprintf(def + n, sizeof def - n, "{\"name\":\"s0\",\"tool\":\"uuid_generator\",\"input\":{}}");
+        else
+            n += snprintf(def + n, sizeof def - n,
+                          ",{\"name\":\"s%d\",\"tool\":\"uuid_generator\","
+                          "\"input\":{\"version\":\"{{steps.s%d.output.version}}\"}}",
+                          i, i - 1);
+    }
+    n += snprintf(def + n, sizeof def - n, "]}");
+    llmspell_error *err = NULL;
+    llmspell_status st = llmspell_workflow_create(g_engine, def, (size_t)n, NULL, NULL, &err);
+    if (st != LLMSPELL_OK) die("llmspell_workflow_create", st, err);
+}
+
 static void body_agent_basic(void) {
     char *res = NULL;
     llmspell_error *err = NULL;
@@ -255,6 +286,8 @@ int main(int argc, char **argv) {
     double event_cb = per_call_ns(body_event_callback_burst, N(200)) / CALLBACK_BURST / 1e3;
     llmspell_subscription_free(cb);
     double tool_invoke = per_call_ns(body_tool_invoke, N(50000)) / 1e3;
+    workflow_seq10_create();
+    double workflow_seq10 = per_call_ns(body_workflow_seq10, N(3000)) / 1e3;
 
     st = llmspell_agent_create(g_engine, "{\"name\":\"echo\",\"type\":\"basic\",\"memory\":-1}", 42, NULL, NULL, &err);
     if (st != LLMSPELL_OK) die("llmspell_agent_create", st, err);
@@ -291,11 +324,12 @@ int main(int argc, char **argv) {
            "\"run_lua_empty_us\":%.2f,\"run_js_empty_us\":%.2f,"
            "\"run_lua_return1_us\":%.2f,\"run_js_return1_us\":%.2f,"
            "\"event_pull_us\":%.2f,\"event_callback_us\":%.3f,\"tool_invoke_us\":%.2f,"
+           "\"workflow_seq10_us\":%.2f,"
            "\"agent_basic_us\":%.2f,\"agent_stream_loopback_callback_us\":%.2f,\"agent_stream_loopback_pull_us\":%.2f}\n",
            llmspell_version(), first_call_us, rss_loaded, rss_loaded_anon, rss_loaded_file,
            rss_engine, rss_engine_anon, rss_engine_file, rss_warm, rss_warm_anon, rss_warm_file,
            status_kb("VmHWM"), first_us,
            new_free, version_ns, ping_ns, ping_err_ns, lua_empty, js_empty, lua_ret, js_ret,
-           event_pull, event_cb, tool_invoke, agent_basic, stream_cb, stream_pull);
+           event_pull, event_cb, tool_invoke, workflow_seq10, agent_basic, stream_cb, stream_pull);
     return 0;
 }

@@ -288,8 +288,14 @@ func metrics(line string) map[string]float64 {
 }
 
 // benchLine matches a result line; the name drops the GOMAXPROCS suffix
-// and the #NN that go test gives a repeated sub-benchmark name.
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op(?:\s+[\d.]+ MB/s)?(?:\s+([\d.]+) B/op)?(?:\s+([\d.]+) allocs/op)?`)
+// and the #NN that go test gives a repeated sub-benchmark name. B/op and
+// allocs/op come after any b.ReportMetric figures, so they are matched on
+// their own.
+var (
+	benchLine  = regexp.MustCompile(`^(Benchmark\S+?)(?:#\d+)?(?:-\d+)?\s+\d+\s+([\d.]+) ns/op`)
+	bytesPerOp = regexp.MustCompile(`\s([\d.]+) B/op`)
+	allocsPer  = regexp.MustCompile(`\s([\d.]+) allocs/op`)
+)
 
 func runGo(r *report, o *options) error {
 	out, _, err := command(10*time.Minute, ".", nil, "go", "test", "-run", "^$", "-bench", ".", "-timeout", "15m",
@@ -305,8 +311,13 @@ func runGo(r *report, o *options) error {
 			continue
 		}
 		ns, _ := strconv.ParseFloat(m[2], 64)
-		by, _ := strconv.ParseFloat(m[3], 64)
-		al, _ := strconv.ParseFloat(m[4], 64)
+		var by, al float64
+		if x := bytesPerOp.FindStringSubmatch(sc.Text()); x != nil {
+			by, _ = strconv.ParseFloat(x[1], 64)
+		}
+		if x := allocsPer.FindStringSubmatch(sc.Text()); x != nil {
+			al, _ = strconv.ParseFloat(x[1], 64)
+		}
 		prev, seen := r.Go[m[1]]
 		b := goBench{NsPerOp: ns, BytesPerOp: by, AllocsPerOp: al, Runs: prev.Runs + 1, Metrics: metrics(sc.Text())}
 		if seen && prev.NsPerOp <= ns {

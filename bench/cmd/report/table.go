@@ -214,6 +214,48 @@ func (r *report) table() []row {
 	mapRow("c", r.C, "`llmspell_agent_execute` of a basic agent from C", "agent_basic_us", 1e3, false, 0, "", "the ABI and agent path without a model")
 	goRow("Agent execute on the local model with one tool call", "BenchmarkLocalModel/execute_tool_call", 0, "", "constrained tool call, the tool, the answer: two model calls")
 
+	group = "Workflows"
+	// note sets the note of the row just added to the non-empty parts.
+	note := func(parts ...string) {
+		var keep []string
+		for _, p := range parts {
+			if p != "" {
+				keep = append(keep, p)
+			}
+		}
+		if len(keep) > 0 {
+			rows[len(rows)-1].Note = strings.Join(keep, "; ")
+		}
+	}
+	const wf = "BenchmarkWorkflows/"
+	goRow("Workflow build: 10-step sequential table form read and checked, Go", wf+"build/seq10", 0, "", "")
+	for _, st := range []struct{ store, what string }{{"memory", "memory store"}, {"pebble", "pebble, batched durability"}} {
+		goRow("Sequential, 10 uuid_generator steps, Go, "+st.what, wf+"seq10/"+st.store, 12e6, "~12 ms",
+			"each step references the one before; checkpointed after each step")
+		r.metricRow(add, "  per step", wf+"seq10/"+st.store, "ns/step", 1e6, "< 1 ms", false)
+		note(r.stepOver(wf+"seq10/"+st.store, wf+"tool/uuid_generator"))
+		goRow("Sequential, 10 steps of a Go tool returning 1, Go, "+st.what, wf+"seq10_noop/"+st.store, 12e6, "~12 ms", "")
+		r.metricRow(add, "  per step", wf+"seq10_noop/"+st.store, "ns/step", 1e6, "< 1 ms", false)
+		note(r.stepOver(wf+"seq10_noop/"+st.store, wf+"tool/bench_noop"), r.marginal(wf+"seq10_noop/"+st.store, wf+"seq1_noop/"+st.store, 10))
+		goRow("Parallel, 10 one-step branches (uuid_generator), Go, "+st.what, wf+"parallel10/"+st.store, 8e6, "~8 ms", "")
+		goRow("Conditional: an expression, then one uuid_generator step, Go, "+st.what, wf+"conditional/"+st.store, 0, "", "")
+		goRow("Loop of 10 iterations (range, collect), one uuid_generator step each, Go, "+st.what, wf+"loop10/"+st.store, 0, "", "")
+	}
+	const sw = "BenchmarkScriptWorkflows/"
+	for _, l := range []struct{ key, name string }{{"lua", "Lua"}, {"js", "JS"}} {
+		goRow("Sequential, 10 uuid_generator steps, run from "+l.name+" (`wf:execute()`), memory store", sw+l.key+"/seq10", 12e6, "~12 ms", "")
+		r.metricRow(add, "  per step", sw+l.key+"/seq10", "ns/step", 1e6, "< 1 ms", false)
+		note(r.stepOver(sw+l.key+"/seq10", wf+"tool/uuid_generator"))
+		goRow("Sequential, 10 function steps written in "+l.name+", memory store", sw+l.key+"/fn10", 12e6, "~12 ms", "")
+		r.metricRow(add, "  per step", sw+l.key+"/fn10", "ns/step", 1e6, "< 1 ms", false)
+		note("each call crosses to the script's own goroutine and back")
+	}
+	mapRow("c", r.C, "Sequential, 10 uuid_generator steps, `llmspell_workflow_execute` from C, memory store", "workflow_seq10_us", 1e3, false, 12e6, "~12 ms",
+		"the result JSON (10 step records) copied out and freed")
+	mapRow("c", r.C, "  per step", "workflow_seq10_us", 1e2, false, 1e6, "< 1 ms", "")
+	goRow("8 steps of a Go tool that waits 20 ms, sequential, Go", wf+"sleep8/sequential", 0, "", "I/O-bound steps, memory store")
+	goRow("The same 8 steps as 8 parallel branches, Go", wf+"sleep8/parallel", 0, "", r.speedup(wf+"sleep8/parallel", wf+"sleep8/sequential", 8))
+
 	group = "Memory (resident set)"
 	mapRow("c", r.C, "C process, library loaded, no engine (VmRSS)", "rss_loaded_kb", 1024, true, 0, "", r.split("rss_loaded"))
 	mapRow("c", r.C, "C process, library loaded + one engine open (VmRSS)", "rss_engine_kb", 1024, true, refMemoryBytes, "12–15 MB", r.split("rss_engine"))
@@ -279,6 +321,41 @@ func (r *report) cOver(cKey, goBench string, deltas float64) string {
 		sign, d = "−", -d // within the noise of the loopback round trip
 	}
 	return fmt.Sprintf("%s%s per call vs the same stream from Go, %s%s per delta", sign, dur(d), sign, dur(d/deltas))
+}
+
+// stepOver says what a workflow step (bench a, in ns/step) costs beyond
+// the tool call it makes (bench b, per call).
+func (r *report) stepOver(a, b string) string {
+	x, okA := r.Go[a]
+	y, okB := r.Go[b]
+	step, okS := x.Metrics["ns/step"]
+	if !okA || !okB || !okS {
+		return ""
+	}
+	return fmt.Sprintf("the tool call alone %s; the workflow adds %s per step", dur(y.NsPerOp), dur(step-y.NsPerOp))
+}
+
+// marginal splits bench a, a workflow of n steps, into the fixed cost of a
+// run (bench one, the same workflow with one step) and the cost of each
+// further step.
+func (r *report) marginal(a, one string, n float64) string {
+	x, okA := r.Go[a]
+	y, okB := r.Go[one]
+	if !okA || !okB || n < 2 {
+		return ""
+	}
+	return fmt.Sprintf("a one-step run %s, each further step %s", dur(y.NsPerOp), dur((x.NsPerOp-y.NsPerOp)/(n-1)))
+}
+
+// speedup says how many times faster bench a is than bench b, out of an
+// ideal of best.
+func (r *report) speedup(a, b string, best float64) string {
+	x, okA := r.Go[a]
+	y, okB := r.Go[b]
+	if !okA || !okB || x.NsPerOp == 0 {
+		return ""
+	}
+	return fmt.Sprintf("speed-up %.1f× over the sequential run (%.0f× at best)", y.NsPerOp/x.NsPerOp, best)
 }
 
 // why explains a missing figure.
