@@ -23,6 +23,7 @@ from .events import Events, Subscription
 from .hooks import Hook, Hooks
 from .tools import Tool, Tools
 from .agents import Agent, Agents, DeltaStream, Providers
+from .workflows import Workflow, Workflows
 from .errors import (
     STATUS_CODES,
     CancelledError,
@@ -65,6 +66,8 @@ __all__ = [
     "Agent",
     "DeltaStream",
     "Providers",
+    "Workflows",
+    "Workflow",
     "version",
     "version_number",
     "abi_version",

@@ -839,6 +839,83 @@ llmspell_provider_list = _fn(
 )
 
 
+# --- workflows --------------------------------------------------------------
+
+llmspell_workflow_create = _fn(
+    "llmspell_workflow_create",
+    [
+        EngineP,
+        c_char_p, c_size_t,  # definition_json, definition_len
+        POINTER(BufP), POINTER(c_size_t),  # name_out, name_len (optional)
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_workflow_execute = _fn(
+    "llmspell_workflow_execute",
+    [
+        EngineP,
+        c_char_p,  # name
+        c_char_p, c_size_t,  # input_json, input_len (optional: NULL/0 = null)
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        RunP,  # run token (optional)
+        POINTER(BufP), POINTER(c_size_t),  # result_out, result_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_workflow_resume = _fn(
+    "llmspell_workflow_resume",
+    [
+        EngineP,
+        c_char_p,  # run_id
+        c_char_p, c_size_t,  # input_json, input_len (optional)
+        RunP,  # run token (optional)
+        POINTER(BufP), POINTER(c_size_t),  # result_out, result_len
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+llmspell_workflow_run_record = _fn(
+    "llmspell_workflow_run_record",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_workflow_list = _fn(
+    "llmspell_workflow_list",
+    [EngineP, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_workflow_info = _fn(
+    "llmspell_workflow_info",
+    [EngineP, c_char_p, POINTER(BufP), POINTER(c_size_t), POINTER(ErrorP)],
+    status_t,
+    _check,
+)
+llmspell_workflow_remove = _fn(
+    "llmspell_workflow_remove",
+    [EngineP, c_char_p, POINTER(c_int32), POINTER(ErrorP)],  # removed (optional)
+    status_t,
+    _check,
+)
+llmspell_workflow_wrap_as_tool = _fn(
+    "llmspell_workflow_wrap_as_tool",
+    [
+        EngineP,
+        c_char_p,  # name
+        c_char_p, c_size_t,  # options_json, options_len (optional)
+        POINTER(BufP), POINTER(c_size_t),  # tool_out, tool_len (optional)
+        POINTER(ErrorP),
+    ],
+    status_t,
+    _check,
+)
+
 def take_bytes(buf: Any, length: c_size_t) -> Optional[bytes]:
     """Copy an owned ``void *`` buffer of ``length`` bytes, then ``llmspell_free`` it.
 

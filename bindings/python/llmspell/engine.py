@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Optional, Union
 from . import _ffi
 from .errors import ClosedError, InvalidArgumentError, LlmspellError
 from .agents import Agents, Providers
+from .workflows import Workflows
 from .artifacts import Artifacts
 from .backups import Backups
 from .events import Events, Subscription
@@ -409,6 +410,19 @@ class Engine:
             An :class:`~llmspell.Agents` bound to this engine.
         """
         return Agents(self)
+
+    @property
+    def workflows(self) -> Workflows:
+        """The engine's workflow registry, as a :class:`~llmspell.Workflows`.
+
+        Wraps the ``llmspell_workflow_*`` functions. It is the registry
+        spells use through their ``Workflow`` global. Its methods raise
+        :class:`~llmspell.errors.ClosedError` once the engine is closed.
+
+        Returns:
+            A :class:`~llmspell.Workflows` bound to this engine.
+        """
+        return Workflows(self)
 
     @property
     def providers(self) -> Providers:

@@ -1,0 +1,393 @@
+"""The engine's workflows: ``engine.workflows``.
+
+A workflow is defined as a dict (or its JSON text) in the table form of
+SCRIPT_API.md and registered under its name in the engine's registry, the
+one spells reach through their ``Workflow`` global; a :class:`Workflow`
+object is only that name plus the engine, like :class:`~llmspell.Agent`.
+
+Example::
+
+    wf = engine.workflows.create({
+        "name": "chain", "type": "sequential",
+        "steps": [
+            {"name": "id", "tool": "uuid_generator"},
+            {"name": "digest", "tool": "hash_calculator",
+             "input": {"input": "{{steps.id.output.uuid}}", "algorithm": "sha256"}},
+        ],
+    })
+    result = wf.execute()
+    result["output"]["hash"]
+
+Definitions: ``{"name", "type": "sequential"|"parallel"|"conditional"|
+"loop", "steps", "branches", "iterator", "body", "aggregate",
+"error_strategy", "retry", "timeout_ms", "output", ...}``; steps are
+``{"name", "type": "tool"|"agent"|"workflow"|"function"|"input", "tool",
+"agent", "workflow", "function", "input", "when", "error_strategy",
+"retry", "timeout_ms", "prompt"}`` (see ``include/llmspell.h``). A
+function step names a registered tool, so a Python closure registered with
+:meth:`llmspell.Tools.register` is a step of a JSON workflow::
+
+    engine.tools.register("shout", lambda p: {"text": p["text"].upper()})
+    engine.workflows.create({"name": "w", "steps": [
+        {"name": "s", "type": "function", "function": "shout", "input": {"text": "hi"}}]})
+
+The library checks a definition when it is created: an unknown tool,
+agent or workflow raises :class:`~llmspell.errors.NotFoundError`; a
+reference to a step that does not run before, a loop without a bound, an
+unknown key or cyclic nesting :class:`~llmspell.errors.InvalidArgumentError`;
+a taken name :class:`~llmspell.errors.ConflictError`.
+
+Results are dicts ``{"run_id", "workflow", "status": "completed"|"failed"|
+"waiting_input", "success", "output", "steps": [{"name", "path", "type",
+"success", "output", "error"?, "attempts", "duration_ms", "skipped"?,
+"restored"?}], "duration_ms", "error"?, "pending_step"?, "prompt"?}``. A
+failing step is in the result (``success`` False); the call itself raises
+for bad input, a cancelled token (:class:`~llmspell.errors.CancelledError`)
+or the workflow's timeout (:class:`~llmspell.errors.LlmspellTimeoutError`).
+Every run is checkpointed after each step: :meth:`Workflows.resume`
+finishes one that paused at an input step, failed or was cancelled.
+
+:meth:`Workflow.execute` and :meth:`Workflows.resume` release the GIL
+while they run; a :class:`~llmspell.RunToken` cancels them from another
+thread.
+"""
+
+from __future__ import annotations
+
+from ctypes import c_int32, c_size_t
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
+
+from . import _ffi
+from .agents import _cstr, _engine_json, _invalid, _json, _token_handle
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .engine import Engine, RunToken
+
+__all__ = ["Workflows", "Workflow", "Definition"]
+
+#: A workflow definition: a dict, or its JSON text.
+Definition = Union[Dict[str, Any], str]
+
+
+def _definition_json(definition: Any) -> bytes:
+    if isinstance(definition, str):
+        if "\0" in definition:
+            raise _invalid("definition contains a NUL character")
+        return definition.encode("utf-8", "surrogatepass")
+    if not isinstance(definition, dict):
+        raise TypeError(f"definition must be a dict or a JSON str, not {type(definition).__name__}")
+    return _json(definition, "definition")
+
+
+def _opt_json(value: Any, what: str) -> Optional[bytes]:
+    return None if value is None else _json(value, what)
+
+
+def _run_json(engine: "Engine", fn: Any, first: bytes, raw: Optional[bytes], *rest: Any) -> Dict[str, Any]:
+    """Call ``fn(handle, first, raw, len(raw), *rest, &out, &len, &err)``."""
+    result: Dict[str, Any] = _engine_json(engine, fn, first, raw, len(raw) if raw is not None else 0, *rest)
+    return result
+
+
+class Workflow:
+    """One workflow of an engine's registry, by name; from
+    :meth:`Workflows.create` or :meth:`Workflows.get`.
+
+    The object holds the name and the engine; it owns nothing in the
+    library, so there is nothing to close. Once the workflow is removed its
+    methods raise :class:`~llmspell.errors.NotFoundError`; once the engine
+    is closed, :class:`~llmspell.errors.ClosedError`.
+
+    Thread-safety: every method may be called from any thread; runs of one
+    workflow may overlap.
+    """
+
+    __slots__ = ("_engine", "_name")
+
+    def __init__(self, engine: "Engine", name: str) -> None:
+        # Internal: use engine.workflows.create() or engine.workflows.get().
+        self._engine = engine
+        self._name = name
+
+    @property
+    def name(self) -> str:
+        """The workflow's name in the registry."""
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<llmspell.Workflow {self._name!r}>"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Workflow):
+            return NotImplemented
+        return self._engine is other._engine and self._name == other._name
+
+    def __hash__(self) -> int:
+        return hash((id(self._engine), self._name))
+
+    def _n(self) -> bytes:
+        return _cstr(self._name, "name")
+
+    def execute(
+        self,
+        input: Any = None,
+        run_id: Optional[str] = None,
+        timeout_ms: Optional[int] = None,
+        token: "Optional[RunToken]" = None,
+    ) -> Dict[str, Any]:
+        """Run the workflow and block until it completes, fails, or pauses
+        at an input step. The GIL is released while it runs.
+
+        Wraps ``llmspell_workflow_execute``.
+
+        Args:
+            input: the workflow's input, any JSON-serializable value
+                (``{{input.<key>}}`` in the definition); None for null.
+            run_id: the run's id (letters, digits, ``_``, ``-``); None for a
+                generated one.
+            timeout_ms: a limit for the whole run, in ms; None for the
+                definition's.
+            token: a :class:`~llmspell.RunToken` through which another
+                thread may cancel the run.
+
+        Returns:
+            The result dict (see the module docstring).
+
+        Raises:
+            NotFoundError: no such workflow.
+            InvalidArgumentError: an input that cannot be JSON, a bad run id
+                or timeout.
+            ConflictError: ``run_id`` is in use.
+            CancelledError: ``token`` was cancelled (the run record says
+                ``"cancelled"``; :meth:`Workflows.resume` finishes it).
+            LlmspellTimeoutError: ``timeout_ms`` passed.
+            ClosedError: the engine or the token was closed.
+            TypeError: an argument has the wrong type.
+        """
+        opts: Dict[str, Any] = {}
+        if run_id is not None:
+            _cstr(run_id, "run_id")
+            opts["run_id"] = run_id
+        if timeout_ms is not None:
+            if not isinstance(timeout_ms, int) or isinstance(timeout_ms, bool):
+                raise TypeError(f"timeout_ms must be int or None, not {type(timeout_ms).__name__}")
+            if timeout_ms < 0:
+                raise _invalid(f"timeout_ms must be >= 0, got {timeout_ms}")
+            opts["timeout_ms"] = timeout_ms
+        raw = _opt_json(input, "input")
+        run = _token_handle(token)
+        o = _json(opts, "options") if opts else None
+        return _run_json(
+            self._engine, _ffi.llmspell_workflow_execute, self._n(), raw,
+            o, len(o) if o is not None else 0, run,
+        )
+
+    def info(self) -> Dict[str, Any]:
+        """Describe the workflow.
+
+        Wraps ``llmspell_workflow_info``.
+
+        Returns:
+            ``{"name", "description", "type", "steps", "branches",
+            "serializable", "definition"?}``; ``"definition"`` is there when
+            the workflow holds no script functions.
+
+        Raises:
+            NotFoundError: no such workflow.
+            ClosedError: the engine was closed.
+        """
+        info: Dict[str, Any] = _engine_json(self._engine, _ffi.llmspell_workflow_info, self._n())
+        return info
+
+    def wrap_as_tool(self, tool_name: Optional[str] = None, description: Optional[str] = None) -> str:
+        """Register the workflow as a tool taking ``{"input": any}`` and
+        returning the workflow's result, so that agents, other workflows,
+        spells and :meth:`llmspell.Tools.invoke` can call it.
+
+        Wraps ``llmspell_workflow_wrap_as_tool``.
+
+        Args:
+            tool_name: the tool's name; None for ``"workflow_<name>"``.
+            description: the tool's description, shown to models.
+
+        Returns:
+            The tool's name.
+
+        Raises:
+            NotFoundError: no such workflow.
+            ConflictError: the tool name is taken.
+            InvalidArgumentError: a bad tool name.
+            ClosedError: the engine was closed.
+        """
+        opts: Dict[str, Any] = {}
+        if tool_name is not None:
+            _cstr(tool_name, "tool_name")
+            opts["tool_name"] = tool_name
+        if description is not None:
+            _cstr(description, "description")
+            opts["description"] = description
+        raw = _json(opts, "options") if opts else None
+        out = _ffi.BufP()
+        size = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_workflow_wrap_as_tool(
+                self._engine._live(), self._n(), raw, len(raw) if raw is not None else 0,
+                _ffi.byref(out), _ffi.byref(size), _ffi.byref(err),
+            )
+        finally:
+            name = _ffi.take_string(out, size)
+        return name if name is not None else (tool_name or f"workflow_{self._name}")
+
+    def remove(self) -> bool:
+        """Unregister the workflow; runs in progress finish, and its run
+        records stay (see :meth:`Workflows.remove`).
+
+        Wraps ``llmspell_workflow_remove``.
+
+        Returns:
+            True when it existed.
+
+        Raises:
+            ClosedError: the engine was closed.
+        """
+        return self._engine.workflows.remove(self._name)
+
+
+class Workflows:
+    """The workflow registry of one :class:`~llmspell.Engine`; get it from
+    ``engine.workflows``. It is the registry spells use through their
+    ``Workflow`` global. Every method raises
+    :class:`~llmspell.errors.ClosedError` once the engine is closed.
+    """
+
+    __slots__ = ("_engine",)
+
+    def __init__(self, engine: "Engine") -> None:
+        # Internal: use Engine.workflows.
+        self._engine = engine
+
+    def __repr__(self) -> str:
+        return f"<llmspell.Workflows of {self._engine!r}>"
+
+    def create(self, definition: Definition) -> Workflow:
+        """Check a definition and register the workflow.
+
+        Wraps ``llmspell_workflow_create``.
+
+        Args:
+            definition: a dict (see the module docstring), or its JSON text.
+
+        Returns:
+            The :class:`Workflow`.
+
+        Raises:
+            NotFoundError: an unknown tool, agent or workflow (a function
+                step names a tool that is not registered).
+            InvalidArgumentError: a malformed definition, an unknown key, a
+                reference to a step that does not run before, a loop
+                without a bound, cyclic nesting.
+            ConflictError: the name is taken.
+            ClosedError: the engine was closed.
+            TypeError: ``definition`` is neither a dict nor a str.
+        """
+        raw = _definition_json(definition)
+        out = _ffi.BufP()
+        size = c_size_t()
+        err = _ffi.ErrorP()
+        try:
+            _ffi.llmspell_workflow_create(
+                self._engine._live(), raw, len(raw), _ffi.byref(out), _ffi.byref(size), _ffi.byref(err)
+            )
+        finally:
+            name = _ffi.take_string(out, size)
+        if name is None and isinstance(definition, dict):
+            name = str(definition.get("name", ""))
+        return Workflow(self._engine, name or "")
+
+    def get(self, name: str) -> Workflow:
+        """Return the workflow named ``name`` (made here or by a spell).
+
+        Wraps ``llmspell_workflow_info``.
+
+        Raises:
+            NotFoundError: no such workflow.
+            ClosedError: the engine was closed.
+        """
+        wf = Workflow(self._engine, name)
+        wf.info()
+        return wf
+
+    def list(self) -> List[Dict[str, Any]]:
+        """Describe every workflow: ``{"name", "description", "type",
+        "steps", "branches", "serializable"}``.
+
+        Wraps ``llmspell_workflow_list``.
+
+        Raises:
+            ClosedError: the engine was closed.
+        """
+        infos: List[Dict[str, Any]] = _engine_json(self._engine, _ffi.llmspell_workflow_list) or []
+        return infos
+
+    def remove(self, name: str) -> bool:
+        """Unregister the workflow named ``name``; runs in progress finish.
+
+        Wraps ``llmspell_workflow_remove``.
+
+        Returns:
+            True when it existed.
+
+        Raises:
+            ClosedError: the engine was closed.
+        """
+        removed = c_int32()
+        err = _ffi.ErrorP()
+        _ffi.llmspell_workflow_remove(self._engine._live(), _cstr(name, "name"), _ffi.byref(removed), _ffi.byref(err))
+        return bool(removed.value)
+
+    def resume(self, run_id: str, input: Any = None, token: "Optional[RunToken]" = None) -> Dict[str, Any]:
+        """Finish a run that paused at an input step, failed, was cancelled,
+        timed out or was killed: finished steps are restored from its
+        checkpoint, the rest run. The GIL is released while it runs.
+
+        Wraps ``llmspell_workflow_resume``.
+
+        Args:
+            run_id: the run's id (``result["run_id"]``).
+            input: the answer for the input step the run waits for (any
+                JSON-serializable value); None for null.
+            token: a :class:`~llmspell.RunToken` that cancels the run.
+
+        Returns:
+            The result dict, as :meth:`Workflow.execute`.
+
+        Raises:
+            NotFoundError: no such run.
+            ConflictError: the run completed.
+            InvalidArgumentError: a malformed run id.
+            CancelledError, LlmspellTimeoutError, ClosedError: as
+                :meth:`Workflow.execute`.
+        """
+        raw = _opt_json(input, "input")
+        run = _token_handle(token)
+        return _run_json(self._engine, _ffi.llmspell_workflow_resume, _cstr(run_id, "run_id"), raw, run)
+
+    def run_record(self, run_id: str) -> Dict[str, Any]:
+        """Return a run's record: ``{"id", "workflow", "status", "input",
+        "shared", "output"?, "error"?, "started_at", "updated_at",
+        "steps"}``; ``status`` is ``"running"``, ``"completed"``,
+        ``"failed"``, ``"cancelled"`` or ``"waiting_input"``.
+
+        Wraps ``llmspell_workflow_run_record``.
+
+        Raises:
+            NotFoundError: no such run.
+            InvalidArgumentError: a malformed run id.
+            ClosedError: the engine was closed.
+        """
+        record: Dict[str, Any] = _engine_json(self._engine, _ffi.llmspell_workflow_run_record, _cstr(run_id, "run_id"))
+        return record
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and any(i.get("name") == name for i in self.list())
