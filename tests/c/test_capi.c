@@ -1898,6 +1898,303 @@ static void test_agents(void)
 	remove_tree(dir);
 }
 
+/* ---- workflows ---------------------------------------------------------- */
+
+/* json_str copies the string value of the first "key":"..." in json into
+ * out (empty when absent). */
+static void json_str(const char *json, const char *key, char *out, size_t n)
+{
+	char pat[128];
+	snprintf(pat, sizeof pat, "\"%s\":\"", key);
+	out[0] = '\0';
+	const char *p = json ? strstr(json, pat) : NULL;
+	if (p == NULL)
+		return;
+	p += strlen(pat);
+	size_t i = 0;
+	while (p[i] != '\0' && p[i] != '"' && i + 1 < n) {
+		out[i] = p[i];
+		i++;
+	}
+	out[i] = '\0';
+}
+
+typedef struct {
+	llmspell_engine *engine;
+	llmspell_run *token;
+	atomic_int started;
+	llmspell_status st;
+	char *result;
+	llmspell_error *err;
+	double finished_at;
+} bg_workflow;
+
+static void *bg_workflow_main(void *p)
+{
+	bg_workflow *b = p;
+	atomic_store(&b->started, 1);
+	b->st = llmspell_workflow_execute(b->engine, "long", NULL, 0, NULL, 0, b->token, &b->result, NULL,
+					  &b->err);
+	b->finished_at = now_s();
+	return NULL;
+}
+
+static void test_workflows(void)
+{
+	char *dir = make_temp_dir();
+	char cfg[4300];
+	pebble_config(cfg, sizeof cfg, dir);
+	llmspell_engine *e = new_engine(cfg);
+	if (e == NULL) {
+		remove_tree(dir);
+		return;
+	}
+	llmspell_error *err = NULL;
+	/* a C tool, used below as a function step */
+	const char *spec = "{\"name\":\"wf_add\",\"description\":\"adds\",\"parameters\":{\"type\":\"object\","
+			   "\"properties\":{\"a\":{\"type\":\"integer\"},\"b\":{\"type\":\"integer\"}},"
+			   "\"required\":[\"a\",\"b\"]}}";
+	llmspell_status st = llmspell_tool_register(e, spec, strlen(spec), c_tool, NULL, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+
+	/* data flow: a uuid, its hash, the C function of the input, a pause
+	 * for human input, then the C function of the answer */
+	const char *def =
+	    "{\"name\":\"flow\",\"type\":\"sequential\",\"steps\":["
+	    "{\"name\":\"id\",\"tool\":\"uuid_generator\",\"input\":{}},"
+	    "{\"name\":\"digest\",\"tool\":\"hash_calculator\","
+	    "\"input\":{\"input\":\"{{steps.id.output.uuid}}\",\"algorithm\":\"sha256\"}},"
+	    "{\"name\":\"add\",\"type\":\"function\",\"function\":\"wf_add\",\"input\":{\"a\":\"{{input.n}}\",\"b\":1}},"
+	    "{\"name\":\"ask\",\"type\":\"input\",\"prompt\":\"how much more?\"},"
+	    "{\"name\":\"more\",\"type\":\"function\",\"function\":\"wf_add\","
+	    "\"input\":{\"a\":\"{{steps.add.output}}\",\"b\":\"{{steps.ask.output.extra}}\"}}]}";
+	char *name = NULL;
+	size_t name_len = 0;
+	st = llmspell_workflow_create(e, def, strlen(def), &name, &name_len, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_STR(name, "flow");
+	CHECK(name_len == 4);
+	llmspell_free(name);
+
+	const char *opts = "{\"run_id\":\"wf-run-1\"}";
+	char *res = NULL;
+	size_t res_len = 0;
+	st = llmspell_workflow_execute(e, "flow", "{\"n\":41}", 8, opts, strlen(opts), NULL, &res, &res_len, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK(res != NULL && strlen(res) == res_len);
+	CHECK_CONTAINS(res, "\"status\":\"waiting_input\"");
+	CHECK_CONTAINS(res, "\"pending_step\":\"ask\"");
+	CHECK_CONTAINS(res, "\"prompt\":\"how much more?\"");
+	CHECK_CONTAINS(res, "\"run_id\":\"wf-run-1\"");
+	CHECK_CONTAINS(res, "\"output\":42"); /* the C step's output: 41 + 1 */
+	/* the hash step hashed the uuid step's output */
+	char uuid[64], hash[80];
+	json_str(res, "uuid", uuid, sizeof uuid);
+	json_str(res, "hash", hash, sizeof hash);
+	CHECK(strlen(uuid) == 36 && strlen(hash) == 64);
+	llmspell_free(res);
+	char params[160];
+	snprintf(params, sizeof params, "{\"input\":\"%s\",\"algorithm\":\"sha256\"}", uuid);
+	char *env = NULL;
+	st = llmspell_tool_invoke(e, "hash_calculator", params, strlen(params), &env, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_CONTAINS(env, hash);
+	llmspell_free(env);
+
+	/* resume with the answer: the finished steps are restored, not rerun */
+	st = llmspell_workflow_resume(e, "wf-run-1", "{\"extra\":100}", 13, NULL, &res, &res_len, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK(res != NULL && strlen(res) == res_len);
+	CHECK_CONTAINS(res, "\"status\":\"completed\"");
+	CHECK_CONTAINS(res, "\"success\":true");
+	CHECK_CONTAINS(res, "\"output\":142,\"run_id\"");
+	CHECK_CONTAINS(res, "\"restored\":true");
+	char uuid2[64];
+	json_str(res, "uuid", uuid2, sizeof uuid2);
+	CHECK_STR(uuid2, uuid);
+	llmspell_free(res);
+	/* a completed run is not resumed again */
+	st = llmspell_workflow_resume(e, "wf-run-1", "1", 1, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CONFLICT, &err);
+	CHECK(res == NULL);
+
+	/* the run record */
+	char *rec = NULL;
+	size_t rec_len = 0;
+	st = llmspell_workflow_run_record(e, "wf-run-1", &rec, &rec_len, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK(rec != NULL && strlen(rec) == rec_len);
+	CHECK_CONTAINS(rec, "\"status\":\"completed\"");
+	CHECK_CONTAINS(rec, "\"workflow\":\"flow\"");
+	CHECK_CONTAINS(rec, "\"input\":{\"n\":41}");
+	CHECK_CONTAINS(rec, "\"path\":\"more\"");
+	llmspell_free(rec);
+
+	/* list, info, wrap_as_tool, remove */
+	const char *twice = "{\"name\":\"twice\",\"description\":\"doubles n\",\"steps\":[{\"name\":\"sum\","
+			    "\"type\":\"function\",\"function\":\"wf_add\",\"input\":{\"a\":\"{{input.n}}\",\"b\":\"{{input.n}}\"}}]}";
+	st = llmspell_workflow_create(e, twice, strlen(twice), NULL, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	char *list = NULL;
+	size_t list_len = 0;
+	st = llmspell_workflow_list(e, &list, &list_len, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK(list != NULL && strlen(list) == list_len && list[0] == '[');
+	CHECK_CONTAINS(list, "\"name\":\"flow\"");
+	CHECK_CONTAINS(list, "\"name\":\"twice\"");
+	llmspell_free(list);
+	char *info = NULL;
+	st = llmspell_workflow_info(e, "twice", &info, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_CONTAINS(info, "\"definition\":{");
+	CHECK_CONTAINS(info, "\"serializable\":true");
+	CHECK_CONTAINS(info, "\"type\":\"sequential\"");
+	llmspell_free(info);
+	char *tname = NULL;
+	size_t tname_len = 0;
+	const char *wopts = "{\"tool_name\":\"twice_tool\"}";
+	st = llmspell_workflow_wrap_as_tool(e, "twice", wopts, strlen(wopts), &tname, &tname_len, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_STR(tname, "twice_tool");
+	CHECK(tname_len == 10);
+	llmspell_free(tname);
+	st = llmspell_tool_invoke(e, "twice_tool", "{\"input\":{\"n\":21}}", 18, &env, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK_CONTAINS(env, "\"success\":true");
+	CHECK_CONTAINS(env, "\"output\":42");
+	llmspell_free(env);
+	st = llmspell_workflow_wrap_as_tool(e, "twice", wopts, strlen(wopts), NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CONFLICT, &err);
+	int32_t removed = -1;
+	st = llmspell_workflow_remove(e, "twice", &removed, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK(removed == 1);
+	st = llmspell_workflow_remove(e, "twice", &removed, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	CHECK(removed == 0);
+	info = (char *)&info;
+	st = llmspell_workflow_info(e, "twice", &info, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_NOT_FOUND, &err);
+	CHECK(info == NULL);
+	/* the wrapped tool outlives its workflow and says so */
+	st = llmspell_tool_invoke(e, "twice_tool", "{\"input\":{\"n\":1}}", 17, &env, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_ERR_NOT_FOUND, err);
+	CHECK_CONTAINS(llmspell_error_message(err), "was removed");
+	llmspell_error_free(err);
+	err = NULL;
+	llmspell_free(env);
+
+	/* a run token cancelled from another thread stops a long loop */
+	const char *long_def = "{\"name\":\"long\",\"type\":\"loop\",\"iterator\":{\"while_condition\":\"true\","
+			       "\"max_iterations\":100000},\"aggregate\":\"none\","
+			       "\"body\":[{\"name\":\"u\",\"tool\":\"uuid_generator\"}]}";
+	st = llmspell_workflow_create(e, long_def, strlen(long_def), NULL, NULL, &err);
+	CHECK_STATUS(st, LLMSPELL_OK, err);
+	llmspell_run *tok = NULL;
+	CHECK_STATUS(llmspell_run_new(e, &tok, &err), LLMSPELL_OK, err);
+	bg_workflow b = {.engine = e, .token = tok};
+	pthread_t th;
+	CHECK(pthread_create(&th, NULL, bg_workflow_main, &b) == 0);
+	while (!atomic_load(&b.started))
+		sleep_ms(1);
+	sleep_ms(100);
+	double t_cancel = now_s();
+	CHECK_STATUS(llmspell_run_cancel(tok, &err), LLMSPELL_OK, err);
+	pthread_join(th, NULL);
+	CHECK_STATUS(b.st, LLMSPELL_ERR_CANCELLED, b.err);
+	CHECK(b.result == NULL);
+	CHECKF(b.finished_at - t_cancel < 1.0, "cancel took %.3f s", b.finished_at - t_cancel);
+	printf("    loop workflow cancelled; returned %.2f ms after llmspell_run_cancel\n",
+	       (b.finished_at - t_cancel) * 1e3);
+	llmspell_error_free(b.err);
+	llmspell_free(b.result);
+	/* the token stays cancelled for later runs */
+	st = llmspell_workflow_execute(e, "flow", "{\"n\":1}", 7, NULL, 0, tok, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CANCELLED, &err);
+	llmspell_run_free(tok);
+
+	/* bad input: clear errors, nothing written to the outputs */
+	res = (char *)&res;
+	st = llmspell_workflow_execute(e, NULL, NULL, 0, NULL, 0, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	CHECK(res == NULL);
+	st = llmspell_workflow_execute(e, "flow", NULL, 0, NULL, 0, NULL, NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	st = llmspell_workflow_resume(e, "wf-run-1", NULL, 0, NULL, NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	st = llmspell_workflow_run_record(e, "wf-run-1", NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	st = llmspell_workflow_execute(e, "ghost", NULL, 0, NULL, 0, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_NOT_FOUND, &err);
+	st = llmspell_workflow_execute(e, "flow", "{\"n\":", 5, NULL, 0, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	st = llmspell_workflow_execute(e, "flow", NULL, 0, "{\"colour\":1}", 12, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	st = llmspell_workflow_execute(e, "flow", "{\"n\":1}", 7, opts, strlen(opts), NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CONFLICT, &err); /* run_id in use */
+	CHECK(res == NULL);
+	st = llmspell_workflow_resume(e, "nope", "1", 1, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_NOT_FOUND, &err);
+	st = llmspell_workflow_run_record(e, "nope", &rec, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_NOT_FOUND, &err);
+	CHECK(rec == NULL);
+	st = llmspell_workflow_run_record(e, "no/slash", &rec, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	static const struct {
+		const char *def;
+		llmspell_status want;
+		const char *msg;
+	} bad[] = {
+	    {"{\"name\":\"x\",\"steps\":[", LLMSPELL_ERR_INVALID_ARGUMENT, NULL},
+	    {"[1]", LLMSPELL_ERR_INVALID_ARGUMENT, NULL},
+	    {"{\"name\":\"x\",\"steps\":[{\"name\":\"s\",\"tool\":\"nope\"}]}", LLMSPELL_ERR_NOT_FOUND, "no tool named"},
+	    {"{\"name\":\"x\",\"steps\":[{\"name\":\"s\",\"type\":\"function\",\"function\":\"nope\"}]}",
+	     LLMSPELL_ERR_NOT_FOUND, "no tool named"},
+	    {"{\"name\":\"x\",\"type\":\"loop\",\"iterator\":{\"while_condition\":\"true\"},"
+	     "\"body\":[{\"name\":\"s\",\"tool\":\"uuid_generator\"}]}",
+	     LLMSPELL_ERR_INVALID_ARGUMENT, "max_iterations"},
+	    {"{\"name\":\"x\",\"steps\":[{\"name\":\"s\",\"tool\":\"hash_calculator\",\"input\":{\"input\":"
+	     "\"{{steps.later.output}}\"}},{\"name\":\"later\",\"tool\":\"uuid_generator\"}]}",
+	     LLMSPELL_ERR_INVALID_ARGUMENT, "later"},
+	    {"{\"name\":\"x\",\"steps\":[{\"name\":\"s\",\"tool\":\"uuid_generator\",\"when\":\"steps.s.output ==\"}]}",
+	     LLMSPELL_ERR_INVALID_ARGUMENT, "expression"},
+	    {"{\"name\":\"x\",\"colour\":\"red\",\"steps\":[{\"name\":\"s\",\"tool\":\"uuid_generator\"}]}",
+	     LLMSPELL_ERR_INVALID_ARGUMENT, "unknown key"},
+	    {"{\"name\":\"flow\",\"steps\":[{\"name\":\"s\",\"tool\":\"uuid_generator\"}]}", LLMSPELL_ERR_CONFLICT, NULL},
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		name = (char *)&name;
+		st = llmspell_workflow_create(e, bad[i].def, strlen(bad[i].def), &name, NULL, &err);
+		CHECK_STATUS(st, bad[i].want, err);
+		CHECKF(name == NULL, "bad[%zu]: name_out written", i);
+		if (bad[i].msg != NULL && err != NULL)
+			CHECK_CONTAINS(llmspell_error_message(err), bad[i].msg);
+		llmspell_error_free(err);
+		err = NULL;
+	}
+	st = llmspell_workflow_create(e, NULL, 0, NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	st = llmspell_workflow_remove(e, NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_INVALID_ARGUMENT, &err);
+	CHECK(llmspell_workflow_list(e, NULL, NULL, NULL) == LLMSPELL_ERR_INVALID_ARGUMENT);
+
+	/* after the engine is freed every call is closed */
+	llmspell_engine_free(e);
+	st = llmspell_workflow_execute(e, "flow", NULL, 0, NULL, 0, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CLOSED, &err);
+	CHECK(res == NULL);
+	st = llmspell_workflow_create(e, twice, strlen(twice), NULL, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CLOSED, &err);
+	st = llmspell_workflow_resume(e, "wf-run-1", "1", 1, NULL, &res, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CLOSED, &err);
+	st = llmspell_workflow_list(e, &list, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CLOSED, &err);
+	CHECK(list == NULL);
+	st = llmspell_workflow_run_record(e, "wf-run-1", &rec, NULL, &err);
+	expect_status(st, LLMSPELL_ERR_CLOSED, &err);
+	remove_tree(dir);
+}
+
 static const struct {
 	const char *name;
 	void (*fn)(void);
@@ -1936,6 +2233,7 @@ static const struct {
     T(test_hooks_events_tools),
     T(test_hook_metrics_records),
     T(test_agents),
+    T(test_workflows),
 #undef T
 };
 
