@@ -2,7 +2,7 @@
 
 const native = require('./native');
 const {
-  kHandle, kState, kSessions, kArtifacts, kBackups, kEvents, kHooks, kTools, kAgents, kProviders,
+  kHandle, kState, kSessions, kArtifacts, kBackups, kEvents, kHooks, kTools, kAgents, kProviders, kWorkflows,
 } = require('./symbols');
 const { configJson } = require('./options');
 
@@ -159,6 +159,23 @@ class Engine {
       Object.defineProperty(this, kAgents, { value: a });
     }
     return a;
+  }
+
+  /**
+   * workflows is the engine's workflow registry (a Workflows: create, get,
+   * list, remove, resume, runRecord), the registry spells use through
+   * their Workflow global. A Workflow runs with execute (synchronous) or
+   * executeAsync (a Promise, on the addon's pool).
+   * @type {Workflows}
+   */
+  get workflows() {
+    let w = this[kWorkflows];
+    if (w === undefined) {
+      const { Workflows } = require('./workflows');
+      w = new Workflows(this);
+      Object.defineProperty(this, kWorkflows, { value: w });
+    }
+    return w;
   }
 
   /**

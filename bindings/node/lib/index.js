@@ -14,6 +14,7 @@ const { LlmspellError } = require('./errors');
 const { Hooks, Hook } = require('./hooks');
 const { Tools, Tool } = require('./tools');
 const { Agents, Agent, AgentStream, Providers } = require('./agents');
+const { Workflows, Workflow } = require('./workflows');
 
 /** version returns the loaded library's version, e.g. "0.1.0" (llmspell_version). */
 function version() {
@@ -43,6 +44,8 @@ module.exports = {
   Agent,
   AgentStream,
   Providers,
+  Workflows,
+  Workflow,
   ArtifactWriteStream,
   ArtifactReadStream,
   LlmspellError,

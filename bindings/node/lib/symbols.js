@@ -30,7 +30,12 @@ const kProviders = Symbol('llmspell.providers');
 // kAgentName keys an Agent's name.
 const kAgentName = Symbol('llmspell.agentName');
 
+// kWorkflows caches an Engine's Workflows object; kWorkflowName keys a
+// Workflow's name.
+const kWorkflows = Symbol('llmspell.workflows');
+const kWorkflowName = Symbol('llmspell.workflowName');
+
 module.exports = {
   kHandle, kEngine, kState, kSessions, kArtifacts, kBackups, kEvents, kSubscriptions, kHooks, kTools,
-  kAgents, kProviders, kAgentName,
+  kAgents, kProviders, kAgentName, kWorkflows, kWorkflowName,
 };

@@ -32,6 +32,8 @@
  *   the pool (agentExecuteAsync, and agentExecute, which serves JS tools
  *   while it waits); delta streams are externals whose deltaNextAsync
  *   waits on the pool (see "Agents and providers").
+ * - Workflows: as agents; a run (workflowExecute, workflowResume and their
+ *   Async forms) runs on the pool (see "Workflows").
  * - Hooks and tools written in JS (js_cb): called directly when the library
  *   calls them on the JS thread, else posted through a thread-safe function
  *   while the calling thread waits (5 s at most); runSync and the
@@ -149,7 +151,15 @@
   X(agent_save_state)                                                          \
   X(agent_load_state)                                                          \
   X(agent_wrap_as_tool)                                                        \
-  X(provider_list)
+  X(provider_list)                                                             \
+  X(workflow_create)                                                           \
+  X(workflow_execute)                                                          \
+  X(workflow_resume)                                                           \
+  X(workflow_run_record)                                                       \
+  X(workflow_list)                                                             \
+  X(workflow_info)                                                             \
+  X(workflow_remove)                                                           \
+  X(workflow_wrap_as_tool)
 
 static struct {
 #define DECLARE_FN(name) __typeof__(llmspell_##name) *name;
@@ -660,6 +670,8 @@ enum {
   OP_TOOL_UNREGISTER,   /* llmspell_tool_unregister(arg) */
   OP_AGENT_EXECUTE,     /* llmspell_agent_execute(arg, source, run) -> result JSON */
   OP_DELTA_NEXT,        /* llmspell_delta_stream_next(delta, wait_ms) -> [text, resultJson] or null */
+  OP_WORKFLOW_EXECUTE,  /* llmspell_workflow_execute(arg, source, opts, run) -> result JSON */
+  OP_WORKFLOW_RESUME,   /* llmspell_workflow_resume(arg, source, run) -> result JSON */
 };
 
 typedef struct job {
@@ -787,6 +799,14 @@ static void job_run(job *j) {
   case OP_AGENT_EXECUTE:
     j->status = L.agent_execute(j->engine, j->arg, j->source, j->source_len, j->run, &j->result,
                                 &j->result_len, &err);
+    break;
+  case OP_WORKFLOW_EXECUTE:
+    j->status = L.workflow_execute(j->engine, j->arg, j->source, j->source_len, j->opts, j->opts_len,
+                                   j->run, &j->result, &j->result_len, &err);
+    break;
+  case OP_WORKFLOW_RESUME:
+    j->status = L.workflow_resume(j->engine, j->arg, j->source, j->source_len, j->run, &j->result,
+                                  &j->result_len, &err);
     break;
   case OP_DELTA_NEXT:
     /* A delta goes to result; at the end the turn's result JSON goes to
@@ -3310,6 +3330,185 @@ static napi_value js_agent_wrap_as_tool(napi_env env, napi_callback_info info) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* Workflows                                                                */
+/* ------------------------------------------------------------------------ */
+
+/* The registry calls (create, list, info, run record, remove, wrap) are
+ * short and run on the calling thread. A run (workflowExecute,
+ * workflowResume) may call JS tools as function steps, so the synchronous
+ * forms run on a pool thread while this one serves them, as agentExecute
+ * does; the Async forms settle a Promise from the pool. lib/workflows.js
+ * and lib/methods/workflow-*.js check the arguments and build the JSON. */
+
+/* workflowCreate(engine, definitionJson) -> name */
+static napi_value js_workflow_create(napi_env env, napi_callback_info info) {
+  size_t argc = 2, len = 0;
+  napi_value argv[2];
+  char *def = NULL, *name = NULL;
+  size_t def_len = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (h == NULL) return NULL;
+  if (!get_bytes(env, argv[1], 0, "definitionJson", &def, &def_len)) return NULL;
+  llmspell_status st = L.workflow_create(h->ptr, def, def_len, &name, &len, &err);
+  free(def);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, name, len, "");
+}
+
+/* workflow_job reads (engine, name, inputJson|null, optionsJson|null,
+ * run|null) for OP_WORKFLOW_EXECUTE, or (engine, runId, inputJson|null,
+ * run|null) for OP_WORKFLOW_RESUME, into a job; argv gets the arguments
+ * and *run_v the token (or NULL). Returns NULL with an exception pending. */
+static job *workflow_job(napi_env env, napi_callback_info info, int op, napi_value *argv,
+                         napi_value *run_v) {
+  size_t want = op == OP_WORKFLOW_EXECUTE ? 5 : 4, argc = want;
+  napi_valuetype t;
+  strarg name;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  if (argc < want) {
+    napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "missing arguments");
+    return NULL;
+  }
+  handle *eh = get_handle(env, argv[0], KIND_ENGINE, 1);
+  if (eh == NULL) return NULL;
+  handle *rh = NULL;
+  if (napi_typeof(env, argv[want - 1], &t) != napi_ok) return NULL;
+  if (t != napi_null && t != napi_undefined) {
+    rh = get_handle(env, argv[want - 1], KIND_RUN, 1);
+    if (rh == NULL) return NULL;
+  }
+  if (!get_str(env, argv[1], 0, 1, op == OP_WORKFLOW_EXECUTE ? "name" : "runId", &name)) return NULL;
+  job *j = calloc(1, sizeof *j);
+  if (j == NULL || (j->arg = strdup(name.p)) == NULL) {
+    free(j);
+    strarg_free(&name);
+    napi_throw_error(env, NULL, "llmspell: out of memory");
+    return NULL;
+  }
+  strarg_free(&name);
+  j->op = op;
+  j->engine = eh->ptr;
+  j->run = rh != NULL ? rh->ptr : NULL;
+  if (!get_bytes(env, argv[2], 1, "inputJson", &j->source, &j->source_len) ||
+      (op == OP_WORKFLOW_EXECUTE &&
+       !get_bytes(env, argv[3], 1, "optionsJson", &j->opts, &j->opts_len))) {
+    job_free(j);
+    return NULL;
+  }
+  *run_v = rh != NULL ? argv[want - 1] : NULL;
+  return j;
+}
+
+/* workflow_sync runs a workflow job on the calling thread (serving JS
+ * tools meanwhile) and returns the result JSON, or throws. */
+static napi_value workflow_sync(napi_env env, napi_callback_info info, int op) {
+  napi_value argv[5], rv;
+  int failed;
+  job *j = workflow_job(env, info, op, argv, &rv);
+  if (j == NULL) return NULL;
+  if (!sync_job_wait(j)) job_run(j);
+  napi_value v = job_value(env, j, &failed);
+  job_free(j);
+  if (v != NULL && failed) {
+    napi_throw(env, v);
+    return NULL;
+  }
+  return v;
+}
+
+/* workflow_async submits a workflow job to the pool -> Promise<result JSON>. */
+static napi_value workflow_async(napi_env env, napi_callback_info info, int op) {
+  napi_value argv[5], rv;
+  job *j = workflow_job(env, info, op, argv, &rv);
+  if (j == NULL) return NULL;
+  return job_submit(env, j, argv[0], rv, "llmspell.workflow");
+}
+
+/* workflowExecute(engine, name, inputJson|null, optionsJson|null, run|null)
+ * -> result JSON; blocks the calling thread (serving JS tools meanwhile). */
+static napi_value js_workflow_execute(napi_env env, napi_callback_info info) {
+  return workflow_sync(env, info, OP_WORKFLOW_EXECUTE);
+}
+
+/* workflowExecuteAsync(same) -> Promise<result JSON> */
+static napi_value js_workflow_execute_async(napi_env env, napi_callback_info info) {
+  return workflow_async(env, info, OP_WORKFLOW_EXECUTE);
+}
+
+/* workflowResume(engine, runId, inputJson|null, run|null) -> result JSON */
+static napi_value js_workflow_resume(napi_env env, napi_callback_info info) {
+  return workflow_sync(env, info, OP_WORKFLOW_RESUME);
+}
+
+/* workflowResumeAsync(same) -> Promise<result JSON> */
+static napi_value js_workflow_resume_async(napi_env env, napi_callback_info info) {
+  return workflow_async(env, info, OP_WORKFLOW_RESUME);
+}
+
+/* workflowList(engine) -> JSON array */
+static napi_value js_workflow_list(napi_env env, napi_callback_info info) {
+  return engine_json_call(env, info, L.workflow_list, "[]");
+}
+
+/* workflowInfo(engine, name) -> JSON object */
+static napi_value js_workflow_info(napi_env env, napi_callback_info info) {
+  return agent_name_json(env, info, L.workflow_info, "null");
+}
+
+/* workflowRunRecord(engine, runId) -> JSON object */
+static napi_value js_workflow_run_record(napi_env env, napi_callback_info info) {
+  return agent_name_json(env, info, L.workflow_run_record, "null");
+}
+
+/* workflowRemove(engine, name) -> removed */
+static napi_value js_workflow_remove(napi_env env, napi_callback_info info) {
+  size_t argc = 2;
+  napi_value argv[2];
+  strarg name;
+  int32_t removed = 0;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "name", &name);
+  if (h == NULL) return NULL;
+  llmspell_status st = L.workflow_remove(h->ptr, name.p, &removed, &err);
+  strarg_free(&name);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return make_bool(env, removed != 0);
+}
+
+/* workflowWrapAsTool(engine, name, optionsJson|null) -> tool name */
+static napi_value js_workflow_wrap_as_tool(napi_env env, napi_callback_info info) {
+  size_t argc = 3, len = 0;
+  napi_value argv[3];
+  strarg name, opts;
+  char *out = NULL;
+  llmspell_error *err = NULL;
+  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
+  handle *h = engine_id_args(env, argv, "name", &name);
+  if (h == NULL) return NULL;
+  if (!get_str(env, argv[2], 1, 0, "optionsJson", &opts)) {
+    strarg_free(&name);
+    return NULL;
+  }
+  llmspell_status st = L.workflow_wrap_as_tool(h->ptr, name.p, opts.p, opts.len, &out, &len, &err);
+  strarg_free(&name);
+  strarg_free(&opts);
+  if (st != LLMSPELL_OK) {
+    throw_status(env, st, err);
+    return NULL;
+  }
+  return take_text(env, out, len, "");
+}
+
+/* ------------------------------------------------------------------------ */
 /* Module init                                                              */
 /* ------------------------------------------------------------------------ */
 
@@ -3415,6 +3614,16 @@ NAPI_MODULE_INIT() {
       {"agentRemove", NULL, js_agent_remove, NULL, NULL, NULL, napi_default, NULL},
       {"agentWrapAsTool", NULL, js_agent_wrap_as_tool, NULL, NULL, NULL, napi_default, NULL},
       {"providerList", NULL, js_provider_list, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowCreate", NULL, js_workflow_create, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowExecute", NULL, js_workflow_execute, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowExecuteAsync", NULL, js_workflow_execute_async, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowResume", NULL, js_workflow_resume, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowResumeAsync", NULL, js_workflow_resume_async, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowList", NULL, js_workflow_list, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowInfo", NULL, js_workflow_info, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowRunRecord", NULL, js_workflow_run_record, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowRemove", NULL, js_workflow_remove, NULL, NULL, NULL, napi_default, NULL},
+      {"workflowWrapAsTool", NULL, js_workflow_wrap_as_tool, NULL, NULL, NULL, napi_default, NULL},
   };
   if (napi_define_properties(env, exports, sizeof props / sizeof props[0], props) != napi_ok)
     return NULL;
