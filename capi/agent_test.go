@@ -51,6 +51,12 @@ func decodeResult(t *testing.T, s string) agentResult {
 
 func TestAgentsThroughABI(t *testing.T) {
 	eng := agentEngine(t)
+	freed := false
+	defer func() {
+		if !freed { // a failure must not leave the engine to the next test
+			tEngineFree(eng)
+		}
+	}()
 	name, r := tAgentCreate(eng, `{"name":"teller","tools":["calculator","uuid_generator"],"temperature":0,"max_tokens":24}`)
 	if r.status != 0 || name != "teller" {
 		t.Fatalf("create: %q %+v", name, r)
@@ -78,6 +84,7 @@ func TestAgentsThroughABI(t *testing.T) {
 	}
 	// Pull streaming: the deltas make the result's text.
 	s, r := tDeltaOpen(eng, "teller", `"A bird"`, 0)
+	defer tDeltaFree(s) // idempotent: also frees it when a check fails
 	if r.status != 0 {
 		t.Fatalf("open: %+v", r)
 	}
@@ -86,7 +93,7 @@ func TestAgentsThroughABI(t *testing.T) {
 	}
 	var sb strings.Builder
 	for i := 0; ; i++ {
-		text, end, r := tDeltaNext(s, 5000)
+		text, end, r := tDeltaNext(s, 60000)
 		if r.status != 0 {
 			t.Fatalf("next: %+v", r)
 		}
@@ -155,6 +162,7 @@ func TestAgentsThroughABI(t *testing.T) {
 		t.Fatal("remove twice")
 	}
 	tEngineFree(eng)
+	freed = true
 	checkEmpty(t)
 }
 
@@ -217,10 +225,11 @@ func TestAgentBadInputThroughABI(t *testing.T) {
 		t.Fatal(r.errMsg)
 	}
 	s, r := tDeltaOpen(eng, "long", `"Once"`, 0)
+	defer tDeltaFree(s) // idempotent: also frees it when a check fails
 	if r.status != 0 {
 		t.Fatal(r.errMsg)
 	}
-	if _, _, r := tDeltaNext(s, 5000); r.status != 0 {
+	if _, _, r := tDeltaNext(s, 60000); r.status != 0 {
 		t.Fatalf("first delta: %+v", r)
 	}
 	if tDeltaCancel(s) != 0 {
@@ -228,7 +237,7 @@ func TestAgentBadInputThroughABI(t *testing.T) {
 	}
 	var last tResult
 	for i := 0; i < 1000; i++ {
-		_, end, r := tDeltaNext(s, 5000)
+		_, end, r := tDeltaNext(s, 60000)
 		if r.status != 0 || end {
 			last = r
 			break

@@ -1803,7 +1803,7 @@ static void test_agents(void)
 	for (int i = 0; i < 10000 && st == LLMSPELL_OK; i++) {
 		char *text = NULL;
 		size_t len = 0;
-		st = llmspell_delta_stream_next(s, 5000, &text, &len, &err);
+		st = llmspell_delta_stream_next(s, 60000, &text, &len, &err);
 		CHECK_STATUS(st, LLMSPELL_OK, err);
 		if (text == NULL)
 			break;
@@ -1834,7 +1834,7 @@ static void test_agents(void)
 	llmspell_status last = LLMSPELL_OK;
 	for (int i = 0; i < 10000; i++) {
 		text = NULL;
-		last = llmspell_delta_stream_next(s, 5000, &text, NULL, &err);
+		last = llmspell_delta_stream_next(s, 60000, &text, NULL, &err);
 		if (last != LLMSPELL_OK || text == NULL)
 			break;
 		llmspell_free(text);
