@@ -217,6 +217,7 @@ mod panic;
 mod session;
 mod state;
 mod tool;
+mod workflow;
 
 pub use agent::{
     Agent, AgentConfig, AgentResult, AgentType, Agents, DeltaStream, Input, Providers,
@@ -237,6 +238,7 @@ pub use state::{MigrateOptions, Op, State, Tx};
 pub use tool::{
     Envelope, ListOptions, SecurityLevel, ToolError, ToolFormat, ToolHandle, ToolSpec, Tools,
 };
+pub use workflow::{ExecuteOptions, RunStatus, StepResult, Workflow, WorkflowResult, Workflows};
 
 use std::ffi::CStr;
 
