@@ -47,14 +47,12 @@ func (rn *run) saveHeader(status string, res *Result, e *errs.Error) {
 		return
 	}
 	now := time.Now().UTC().Format(time.RFC3339Nano)
-	h := value.Map{"id": rn.id, "workflow": rn.wf.def.Name, "status": status, "input": rn.input,
-		"shared": rn.shared.snapshot(), "updated_at": now}
-	if old, ok, _ := rn.reg.loadHeader(rn.id); ok && old["started_at"] != nil {
-		h["started_at"] = old["started_at"]
-	} else {
-		h["started_at"] = now
+	if rn.startedAt == "" {
+		rn.startedAt = now
 	}
-	if def, ok := rn.wf.def.Map(); ok {
+	h := value.Map{"id": rn.id, "workflow": rn.wf.def.Name, "status": status, "input": rn.input,
+		"shared": rn.shared.snapshot(), "updated_at": now, "started_at": rn.startedAt}
+	if def := rn.wf.savedDefinition(); def != nil {
 		h["definition"] = def
 	}
 	if res != nil {
@@ -220,6 +218,7 @@ func (r *Registry) Resume(ctx context.Context, id string, answer value.Value, op
 	}
 	rn := &run{reg: r, id: id, wf: w, input: h["input"], shared: &shared{m: value.Map{}}, recorded: map[string]*StepResult{},
 		seq: len(steps)}
+	rn.startedAt, _ = h["started_at"].(string)
 	if sm, ok := h["shared"].(value.Map); ok {
 		rn.shared.m = sm
 	}

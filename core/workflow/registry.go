@@ -49,6 +49,23 @@ func NewRegistry(deps Deps) *Registry {
 type Workflow struct {
 	def *Def
 	reg *Registry
+
+	// saved is the definition as written into run headers, made once.
+	savedOnce sync.Once
+	saved     value.Map
+}
+
+// savedDefinition returns the definition's map for run headers, or nil
+// when it holds host functions.
+func (w *Workflow) savedDefinition() value.Map {
+	w.savedOnce.Do(func() {
+		if m, ok := w.def.Map(); ok {
+			if n, err := value.Normalize(m); err == nil {
+				w.saved, _ = n.(value.Map)
+			}
+		}
+	})
+	return w.saved
 }
 
 // Name returns the workflow's name.

@@ -158,7 +158,8 @@ type run struct {
 	// answer is the input a resume gives the pending input step.
 	answerPath string
 	answer     value.Value
-	persisted  int // shared.version last written
+	persisted  int    // shared.version last written
+	startedAt  string // when the run (its first attempt) started
 }
 
 // scope resolves step references: the steps of the current sequence and

@@ -47,6 +47,66 @@ func (r *Run) workflowFunc(f Callable, what string) workflow.Func {
 	}
 }
 
+// workflowRef reports whether v is a workflow object that came back from
+// a script (a table of the object's fields and methods) or a host object,
+// and its name: a workflow object is a step, or a step's workflow, by name.
+func workflowRef(v value.Value) (string, bool) {
+	switch x := v.(type) {
+	case *Object:
+		name, ok := x.Fields["name"].(string)
+		_, isWF := x.Fields["serializable"]
+		return name, ok && isWF
+	case value.Map:
+		name, ok := x["name"].(string)
+		_, exec := x["execute"].(Callable)
+		_, isWF := x["serializable"]
+		return name, ok && exec && isWF
+	}
+	return "", false
+}
+
+// resolveWorkflowObjects replaces workflow objects inside a definition's
+// step lists by references to them by name.
+func resolveWorkflowObjects(m value.Map) {
+	fix := func(l value.List) {
+		for i, item := range l {
+			if name, ok := workflowRef(item); ok {
+				l[i] = value.Map{"name": name, "type": "workflow", "workflow": name}
+				continue
+			}
+			sm, ok := item.(value.Map)
+			if !ok {
+				continue
+			}
+			if name, ok := workflowRef(sm["workflow"]); ok {
+				sm["workflow"] = name
+			} else if wm, ok := sm["workflow"].(value.Map); ok {
+				resolveWorkflowObjects(wm)
+			}
+		}
+	}
+	if l, ok := m["steps"].(value.List); ok {
+		fix(l)
+	}
+	switch b := m["body"].(type) {
+	case value.List:
+		fix(b)
+	case value.Map:
+		if l, ok := b["steps"].(value.List); ok {
+			fix(l)
+		}
+	}
+	if bl, ok := m["branches"].(value.List); ok {
+		for _, br := range bl {
+			if bm, ok := br.(value.Map); ok {
+				if l, ok := bm["steps"].(value.List); ok {
+					fix(l)
+				}
+			}
+		}
+	}
+}
+
 // defineWorkflow reads a definition table (with script functions in it),
 // builds and registers the workflow. Workflows holding script functions
 // are removed when the run ends, since their functions end with it.
@@ -60,6 +120,7 @@ func defineWorkflow(c *Call, m value.Map) (value.Value, error) {
 		hasFn = true
 		return c.Run.workflowFunc(f, "workflow function"), true
 	}
+	resolveWorkflowObjects(m)
 	d, err := workflow.FromMap(m, fnOf)
 	if err != nil {
 		return nil, err
@@ -297,13 +358,11 @@ func workflowBuilder() *Object {
 		})
 	}
 	stepArg := func(mc *Call) (value.Value, error) {
-		switch s := mc.Arg(0).(type) {
-		case value.Map:
+		if name, ok := workflowRef(mc.Arg(0)); ok { // a workflow object as a step
+			return value.Map{"type": "workflow", "name": name, "workflow": name}, nil
+		}
+		if s, ok := mc.Arg(0).(value.Map); ok {
 			return s, nil
-		case *Object: // a workflow object as a step
-			if name, ok := s.Fields["name"].(string); ok {
-				return value.Map{"type": "workflow", "name": name, "workflow": name}, nil
-			}
 		}
 		return nil, mc.ArgError(0, "step", "a step table/object")
 	}

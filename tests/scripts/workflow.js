@@ -64,6 +64,9 @@ check(!retry.success && retry.steps[0].attempts === 3, "retry");
 
 const outer = Workflow.sequential({name: "outer", steps: [{name: "inner", type: "workflow", workflow: "chain"}]});
 check(outer.execute().output.content != null, "nested");
+const byObject = Workflow.builder().name("by_object").addStep(counted)
+  .addStep({name: "wrapped", type: "workflow", workflow: counted}).build();
+check(byObject.execute().output.result === 6, "workflow objects as steps");
 const tname = Workflow.wrapAsTool("counted");
 check(Tool.invoke(tname, {}).result.result.output.result === 6, "workflow as a tool");
 

@@ -70,6 +70,9 @@ check(not retry.success and retry.steps[1].attempts == 3, "retry")
 -- A nested workflow by name, and a workflow as a tool.
 local outer = Workflow.sequential({name = "outer", steps = {{name = "inner", type = "workflow", workflow = "chain"}}})
 check(outer:execute().output.content ~= nil, "nested")
+local by_object = Workflow.builder():name("by_object"):add_step(counted)
+  :add_step({name = "wrapped", type = "workflow", workflow = counted}):build()
+check(by_object:execute().output.result == 6, "workflow objects as steps")
 local tname = Workflow.wrap_as_tool("counted")
 check(Tool.invoke(tname, {}).result.result.output.result == 6, "workflow as a tool")
 
