@@ -66,6 +66,10 @@ type Deps struct {
 	MaxToolRounds         int
 	MaxConversationLength int
 	Timeout               time.Duration
+	// OnExecute, when set, is told about every finished execute (the
+	// engine records them in the current session's history). It runs on
+	// the caller's goroutine and must not block.
+	OnExecute func(ctx context.Context, agent string, in Input, res *Result, err error)
 }
 
 // Registry holds an engine's agents by name. It is safe for concurrent use.

@@ -11,6 +11,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/hook"
 	"github.com/llmspell/llmspell-go/core/provider"
+	"github.com/llmspell/llmspell-go/core/tool"
 	"github.com/llmspell/llmspell-go/core/value"
 )
 
@@ -198,7 +199,7 @@ type depthKey struct{}
 // MaxDepth bounds agents calling agents.
 const MaxDepth = 8
 
-func (a *Agent) run(ctx context.Context, in Input, fn DeltaFunc) (*Result, error) {
+func (a *Agent) run(ctx context.Context, in Input, fn DeltaFunc) (res *Result, err error) {
 	if in.Text == "" && len(in.Messages) == 0 {
 		return nil, errs.New(errs.KindInvalidArgument, "agent %s: empty input (give text or messages)", a.cfg.Name)
 	}
@@ -207,6 +208,11 @@ func (a *Agent) run(ctx context.Context, in Input, fn DeltaFunc) (*Result, error
 		return nil, errs.New(errs.KindLimit, "agent %s: agents nested %d deep (agents calling agents as tools); the limit is %d", a.cfg.Name, depth, MaxDepth)
 	}
 	ctx = context.WithValue(ctx, depthKey{}, depth+1)
+	if on := a.reg.deps.OnExecute; on != nil {
+		outer := ctx
+		ctx = tool.WithParent(ctx, "agent:"+a.cfg.Name)
+		defer func() { on(outer, a.cfg.Name, in, res, err) }()
+	}
 	if a.cfg.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, a.cfg.Timeout,
@@ -230,10 +236,7 @@ func (a *Agent) run(ctx context.Context, in Input, fn DeltaFunc) (*Result, error
 		res.Duration = time.Since(start)
 		return res.Map(), nil
 	}
-	var (
-		out value.Value
-		err error
-	)
+	var out value.Value
 	if r.deps.Hooks != nil {
 		data := value.Map{"agent": a.cfg.Name, "text": in.Text, "messages": int64(len(in.Messages))}
 		if in.Parameters != nil {
@@ -253,7 +256,7 @@ func (a *Agent) run(ctx context.Context, in Input, fn DeltaFunc) (*Result, error
 		r.publish("agent.execution.failed", value.Map{"agent": a.cfg.Name, "error": err.Error(), "kind": errs.KindOf(err).String()}, corr)
 		return nil, err
 	}
-	res := resultFromMap(out)
+	res = resultFromMap(out)
 	if res.CorrelationID == "" {
 		res.CorrelationID = corr
 	}

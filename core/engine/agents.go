@@ -70,6 +70,7 @@ func (e *Engine) newAgents() *agent.Registry {
 		MaxToolRounds:         int(e.cfg.Agents.MaxToolRounds),
 		MaxConversationLength: int(e.cfg.Agents.MaxConversationLength),
 		Timeout:               time.Duration(e.cfg.Agents.TimeoutMS) * time.Millisecond,
+		OnExecute:             e.recordAgentTurn,
 	})
 }
 

@@ -8,6 +8,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/agent"
 	"github.com/llmspell/llmspell-go/core/config"
 	"github.com/llmspell/llmspell-go/core/provider"
+	"github.com/llmspell/llmspell-go/core/session"
 	"github.com/llmspell/llmspell-go/internal/testmodels"
 )
 
@@ -74,5 +75,51 @@ func TestAgentOnLocalModelRunsToolLoop(t *testing.T) {
 	}
 	if ok, err := b.LoadState(ctx); !ok || err != nil || len(b.History()) != n {
 		t.Fatalf("reloaded %v %v: %d messages, want %d", ok, err, len(b.History()), n)
+	}
+}
+
+// TestReplayOfAgentTurnOnLocalModel records an agent turn (with its tool
+// call as a part) in the current session and replays it: at temperature 0
+// the real model answers the same, so the step matches.
+func TestReplayOfAgentTurnOnLocalModel(t *testing.T) {
+	cfg := config.Default()
+	cfg.Storage.DataDir = t.TempDir()
+	cfg.Models.Dir = testmodels.Dir(t)
+	e, err := New(&Options{Config: cfg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	ctx := context.Background()
+	zero := 0.0
+	// No memory, so the replayed turn sees the same prompt; a tool whose
+	// answer depends only on its arguments, so it sees the same result.
+	a, err := e.Agents().Create(ctx, agent.Config{Name: "r", Tools: []string{"calculator"}, Temperature: &zero,
+		MaxTokens: 16, MaxConversationLength: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := e.Sessions().Create(ctx, session.CreateOptions{Name: "rep"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sid := sess.ID
+	if err := e.Sessions().SetCurrent(ctx, sid); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Execute(ctx, agent.Input{Text: "Once upon a time"}); err != nil {
+		t.Fatal(err)
+	}
+	e.Sessions().SetCurrent(ctx, "")
+	hist, err := e.Sessions().History(ctx, sid)
+	if err != nil || len(hist) != 2 || hist[0]["parent"] != "agent:r" || hist[1]["kind"] != "agent" {
+		t.Fatalf("history %v %v", hist, err)
+	}
+	rep, err := e.Replay(ctx, sid, ReplayOptions{To: -1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep["replayed"] != int64(1) || rep["matched"] != int64(1) {
+		t.Fatalf("replay %v", rep)
 	}
 }

@@ -168,7 +168,8 @@ func New(opts *Options) (*Engine, error) {
 	}
 	e.providers = newProviders(cfg, opts.LookupEnv)
 	e.agents = e.newAgents()
-	e.workflows = workflow.NewRegistry(workflow.Deps{Tools: e.tools, Agents: e.agents, Hooks: e.hooks, Events: e.events, Store: e.store, Sync: e.state.SyncWrites})
+	e.workflows = workflow.NewRegistry(workflow.Deps{Tools: e.tools, Agents: e.agents, Hooks: e.hooks, Events: e.events, Store: e.store, Sync: e.state.SyncWrites,
+		OnRun: e.recordWorkflowRun})
 	e.fireSystem(hook.SystemStartup, "system.startup")
 	return e, nil
 }

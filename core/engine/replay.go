@@ -3,9 +3,11 @@ package engine
 import (
 	"context"
 
+	"github.com/llmspell/llmspell-go/core/agent"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/tool"
 	"github.com/llmspell/llmspell-go/core/value"
+	"github.com/llmspell/llmspell-go/core/workflow"
 )
 
 // recordToolCall adds a finished tool call to the current session's
@@ -16,6 +18,9 @@ func (e *Engine) recordToolCall(ctx context.Context, name string, params value.M
 		return
 	}
 	call := value.Map{"kind": "tool", "name": name, "input": params, "success": false, "output": nil, "error": nil}
+	if parent := tool.Parent(ctx); parent != "" {
+		call["parent"] = parent // part of an agent turn or workflow run: replayed with it
+	}
 	switch {
 	case err != nil:
 		call["error"] = errs.As(err).Error()
@@ -24,6 +29,59 @@ func (e *Engine) recordToolCall(ctx context.Context, name string, params value.M
 		call["output"] = env.Result
 		if env.Error != nil {
 			call["error"] = env.Error.Error()
+		}
+	}
+	e.sess.RecordCall(ctx, sid, call)
+}
+
+// recordAgentTurn adds a finished agent execute to the current session's
+// history (replays are not recorded).
+func (e *Engine) recordAgentTurn(ctx context.Context, name string, in agent.Input, res *agent.Result, err error) {
+	sid := e.sess.Current()
+	if sid == "" || tool.IsUnrecorded(ctx) {
+		return
+	}
+	input := value.Map{"text": in.Text}
+	if len(in.Messages) > 0 {
+		msgs := make(value.List, len(in.Messages))
+		for i := range in.Messages {
+			msgs[i] = in.Messages[i].Map()
+		}
+		input["messages"] = msgs
+	}
+	if in.Parameters != nil {
+		input["parameters"] = in.Parameters
+	}
+	call := value.Map{"kind": "agent", "name": name, "input": input, "success": err == nil, "output": nil, "error": nil}
+	if parent := tool.Parent(ctx); parent != "" {
+		call["parent"] = parent
+	}
+	if err != nil {
+		call["error"] = errs.As(err).Error()
+	} else {
+		call["output"] = res.Text
+	}
+	e.sess.RecordCall(ctx, sid, call)
+}
+
+// recordWorkflowRun adds a finished workflow execute to the current
+// session's history (replays are not recorded).
+func (e *Engine) recordWorkflowRun(ctx context.Context, name string, input value.Value, res *workflow.Result, err error) {
+	sid := e.sess.Current()
+	if sid == "" || tool.IsUnrecorded(ctx) {
+		return
+	}
+	call := value.Map{"kind": "workflow", "name": name, "input": input, "success": false, "output": nil, "error": nil}
+	if parent := tool.Parent(ctx); parent != "" {
+		call["parent"] = parent
+	}
+	switch {
+	case err != nil:
+		call["error"] = errs.As(err).Error()
+	case res != nil:
+		call["success"], call["output"], call["run_id"] = res.Success, res.Output, res.RunID
+		if res.Error != nil {
+			call["error"] = res.Error.Error()
 		}
 	}
 	e.sess.RecordCall(ctx, sid, call)
@@ -41,10 +99,14 @@ func (e *Engine) CanReplay(ctx context.Context, sid string) (bool, error) {
 	return len(h) > 0, err
 }
 
-// Replay runs a session's recorded tool calls again, in order, and reports
-// for each whether it succeeded again and gave the same output:
+// Replay runs a session's recorded calls again, in order (tool calls,
+// agent turns with the same input, workflow runs with the same input; the
+// parts of a turn or run are replayed with it, not on their own), and
+// reports for each whether it succeeded again and gave the same output:
 // {session_id, steps: [{index, kind, name, success, same_output, error?}],
-// replayed, matched}. Replayed calls are not recorded again.
+// replayed, matched}. Replayed calls are not recorded again. An agent
+// turn replayed on a sampling model may answer differently; on a greedy
+// one (temperature 0) it matches.
 func (e *Engine) Replay(ctx context.Context, sid string, o ReplayOptions) (value.Map, error) {
 	hist, err := e.sess.History(ctx, sid)
 	if err != nil {
@@ -62,21 +124,21 @@ func (e *Engine) Replay(ctx context.Context, sid string, o ReplayOptions) (value
 	}
 	steps := value.List{}
 	matched := int64(0)
+	rctx := tool.Unrecorded(ctx)
 	for i := o.From; i <= to; i++ {
 		call := hist[i]
+		if p, _ := call["parent"].(string); p != "" {
+			continue // replayed with its agent turn or workflow run
+		}
 		name, _ := call["name"].(string)
-		input, _ := call["input"].(value.Map)
 		step := value.Map{"index": int64(i), "kind": call["kind"], "name": name}
-		env, err := e.tools.InvokeUnrecorded(ctx, name, input)
+		success, output, err := e.replayCall(rctx, call)
 		switch {
 		case err != nil:
 			step["success"], step["same_output"], step["error"] = false, call["success"] == false, errs.As(err).Error()
 		default:
-			same := env.Success == (call["success"] == true) && value.Equal(env.Result, call["output"])
-			step["success"], step["same_output"] = env.Success, same
-			if env.Error != nil {
-				step["error"] = env.Error.Error()
-			}
+			step["success"] = success
+			step["same_output"] = success == (call["success"] == true) && value.Equal(output, call["output"])
 		}
 		if step["same_output"] == true {
 			matched++
@@ -84,4 +146,49 @@ func (e *Engine) Replay(ctx context.Context, sid string, o ReplayOptions) (value
 		steps = append(steps, step)
 	}
 	return value.Map{"session_id": sid, "steps": steps, "replayed": int64(len(steps)), "matched": matched}, nil
+}
+
+// replayCall runs one recorded call again: whether it succeeded and its
+// output, or an error when it could not run at all.
+func (e *Engine) replayCall(ctx context.Context, call value.Map) (bool, value.Value, error) {
+	name, _ := call["name"].(string)
+	switch call["kind"] {
+	case "agent":
+		a, ok := e.agents.Get(name)
+		if !ok {
+			return false, nil, errs.New(errs.KindNotFound, "no agent named %q to replay", name)
+		}
+		in, err := agent.InputFromValue(call["input"])
+		if err != nil {
+			return false, nil, err
+		}
+		res, err := a.Execute(ctx, in)
+		if err != nil {
+			return false, nil, err
+		}
+		return true, res.Text, nil
+	case "workflow":
+		w, ok := e.workflows.Get(name)
+		if !ok {
+			return false, nil, errs.New(errs.KindNotFound, "no workflow named %q to replay", name)
+		}
+		res, err := w.Execute(ctx, call["input"], nil)
+		if err != nil {
+			return false, nil, err
+		}
+		var rerr error
+		if res.Error != nil {
+			rerr = res.Error
+		}
+		return res.Success, res.Output, rerr
+	}
+	input, _ := call["input"].(value.Map)
+	env, err := e.tools.Invoke(ctx, name, input)
+	if err != nil {
+		return false, nil, err
+	}
+	if env.Error != nil {
+		return env.Success, env.Result, env.Error
+	}
+	return env.Success, env.Result, nil
 }

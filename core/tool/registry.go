@@ -238,9 +238,37 @@ func (r *Registry) publish(typ string, data value.Map) {
 
 type unrecordedKey struct{}
 
+// Unrecorded marks ctx so that calls made under it (tool calls, agent
+// turns, workflow runs) are not added to a session's history: replays run
+// under it.
+func Unrecorded(ctx context.Context) context.Context {
+	return context.WithValue(ctx, unrecordedKey{}, true)
+}
+
+// IsUnrecorded reports whether ctx was marked by Unrecorded.
+func IsUnrecorded(ctx context.Context) bool { return ctx.Value(unrecordedKey{}) != nil }
+
+type parentKey struct{}
+
+// WithParent records that calls made under ctx belong to a larger call
+// (an agent turn, a workflow run) named like "agent:teller": the history
+// keeps them as its parts, and a replay runs only the larger call.
+func WithParent(ctx context.Context, parent string) context.Context {
+	if Parent(ctx) != "" {
+		return ctx // the outermost call is the one replayed
+	}
+	return context.WithValue(ctx, parentKey{}, parent)
+}
+
+// Parent returns the larger call ctx belongs to, or "".
+func Parent(ctx context.Context) string {
+	p, _ := ctx.Value(parentKey{}).(string)
+	return p
+}
+
 // InvokeUnrecorded is Invoke without telling OnCall (replays use it).
 func (r *Registry) InvokeUnrecorded(ctx context.Context, name string, params value.Map) (*Envelope, error) {
-	return r.Invoke(context.WithValue(ctx, unrecordedKey{}, true), name, params)
+	return r.Invoke(Unrecorded(ctx), name, params)
 }
 
 // Invoke validates params, enforces the policy, runs hooks and the tool,

@@ -28,6 +28,10 @@ type Deps struct {
 	// as state writes (synced before the next step in sync mode, within
 	// the batch window in batched mode).
 	Sync func() error
+	// OnRun, when set, is told about every finished Execute (the engine
+	// records them in the current session's history). It runs on the
+	// caller's goroutine and must not block.
+	OnRun func(ctx context.Context, workflow string, input value.Value, res *Result, err error)
 }
 
 // Registry holds an engine's workflows by name and runs them. It is safe

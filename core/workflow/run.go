@@ -12,6 +12,7 @@ import (
 	"github.com/llmspell/llmspell-go/core/agent"
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/hook"
+	"github.com/llmspell/llmspell-go/core/tool"
 	"github.com/llmspell/llmspell-go/core/value"
 )
 
@@ -272,7 +273,12 @@ func (e *errPaused) Error() string { return "waiting for input at " + e.path }
 // (Success false, Error set); the returned error is for the run as a
 // whole: cancelled, timeout, or a hook refusing it. The run is
 // checkpointed in the store after every step, so Resume can finish it.
-func (w *Workflow) Execute(ctx context.Context, input value.Value, opts *RunOptions) (*Result, error) {
+func (w *Workflow) Execute(ctx context.Context, input value.Value, opts *RunOptions) (res *Result, err error) {
+	if on := w.reg.deps.OnRun; on != nil {
+		outer := ctx
+		ctx = tool.WithParent(ctx, "workflow:"+w.def.Name)
+		defer func() { on(outer, w.def.Name, input, res, err) }()
+	}
 	if opts == nil {
 		opts = &RunOptions{}
 	}
