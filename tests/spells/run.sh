@@ -34,5 +34,20 @@ for lua in "$data"/*.lua.result; do
 		echo "FAIL results differ: $(basename "${lua%.lua.result}")"
 	fi
 done
+# An agent's memory outlives its process: a second CLI run of the
+# storyteller on the same data folder loads what the first one saved.
+mem() {
+	"$cli" --data-dir "$data/memory" --output json run "$root/examples/$1" 2>"$data/err" |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["remembered_messages"])'
+}
+first=$(mem storyteller.lua || echo 0)
+second=$(mem storyteller.js || echo 0)
+if [ "$first" -gt 0 ] && [ "$second" -gt "$first" ]; then
+	pass=$((pass + 1))
+	echo "ok   agent memory reloaded in a new process ($first then $second messages)"
+else
+	fail=$((fail + 1))
+	echo "FAIL agent memory across processes: $first then $second messages: $(cat "$data/err")"
+fi
 echo "spells: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
