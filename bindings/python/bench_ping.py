@@ -3,12 +3,16 @@
 
 Times N calls of Engine.ping() (the bare cost of a call through ctypes and the
 C ABI), of an empty run("") in Lua and in JS, and of engine.state.set/get of
-a small dict on a pebble engine in a temporary folder, and prints one JSON
+a small dict on a pebble engine in a temporary folder, of one execute of a
+basic agent (no model: it echoes its input; memory off, as in bench/c/ping.c)
+and of one run of a sequential workflow of 10 uuid_generator steps (each
+referencing the one before, created once, memory store), and prints one JSON
 object: {"ping_us": ..., "run_lua_us": ..., "run_js_us": ...,
-"state_set_us": ..., "state_get_us": ...} (mean microseconds per call), plus
-the counts, the Python version and the machine.
+"state_set_us": ..., "state_get_us": ..., "agent_basic_us": ...,
+"workflow_seq10_us": ...} (best of three rounds of the mean microseconds per
+call), plus the counts, the Python version and the machine.
 
-Usage: python3 bench_ping.py [--n N] [--runs R]
+Usage: python3 bench_ping.py [--n N] [--runs R] [--state S] [--agent A] [--workflow W]
 """
 
 from __future__ import annotations
@@ -72,11 +76,37 @@ def state_figures(n: int) -> dict:
             return {"state_set_us": per_call_us(set_one, n), "state_get_us": per_call_us(get_one, n)}
 
 
+def seq10_definition() -> dict:
+    """The workflow of bench/c/ping.c: 10 uuid_generator steps in a row."""
+    steps = [{"name": "s0", "tool": "uuid_generator", "input": {}}]
+    for i in range(1, 10):
+        steps.append({"name": f"s{i}", "tool": "uuid_generator",
+                      "input": {"version": f"{{{{steps.s{i - 1}.output.version}}}}"}})
+    return {"name": "seq10", "type": "sequential", "steps": steps}
+
+
+def agent_workflow_figures(engine: llmspell.Engine, agent_n: int, workflow_n: int) -> dict:
+    """Time Agent.execute of a basic agent and Workflow.execute of seq10."""
+    echo = engine.agents.create({"name": "bench_echo", "type": "basic", "memory": -1})
+    wf = engine.workflows.create(seq10_definition())
+
+    def run_seq10() -> None:
+        if not wf.execute()["success"]:
+            raise RuntimeError("workflow seq10 did not succeed")
+
+    return {
+        "agent_basic_us": per_call_us(lambda: echo.execute("hi"), agent_n),
+        "workflow_seq10_us": per_call_us(run_seq10, workflow_n),
+    }
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=200_000, help="ping calls per round")
     ap.add_argument("--runs", type=int, default=5_000, help="empty runs per round and language")
     ap.add_argument("--state", type=int, default=20_000, help="state set/get calls per round")
+    ap.add_argument("--agent", type=int, default=5_000, help="basic agent executes per round")
+    ap.add_argument("--workflow", type=int, default=1_000, help="10-step workflow runs per round")
     a = ap.parse_args()
     with llmspell.Engine() as engine:
         result = {
@@ -84,9 +114,12 @@ def main() -> None:
             "run_lua_us": per_call_us(lambda: engine.run("", "lua"), a.runs),
             "run_js_us": per_call_us(lambda: engine.run("", "js"), a.runs),
             **state_figures(a.state),
+            **agent_workflow_figures(engine, a.agent, a.workflow),
             "n_ping": a.n,
             "n_run": a.runs,
             "n_state": a.state,
+            "n_agent": a.agent,
+            "n_workflow": a.workflow,
             "python": platform.python_version(),
             "machine": machine(),
         }

@@ -212,6 +212,19 @@ func (r *report) table() []row {
 	mapRow("c", r.C, "Agent stream of 10 deltas, loopback, C pull (`llmspell_delta_stream_next`)", "agent_stream_loopback_pull_us", 1e3, false, 0, "",
 		r.cOver("agent_stream_loopback_pull_us", "BenchmarkAgents/stream_loopback_10_deltas", 10))
 	mapRow("c", r.C, "`llmspell_agent_execute` of a basic agent from C", "agent_basic_us", 1e3, false, 0, "", "the ABI and agent path without a model")
+	// The same basic agent through each binding: the binding's own cost
+	// is what it adds to the C call.
+	for _, b := range []struct {
+		step, name, key string
+		m               map[string]any
+	}{
+		{"python", "Python: `agent.execute('hi')` of a basic agent", "agent_basic_us", r.Python},
+		{"node", "Node: `agent.execute('hi')` of a basic agent, main thread", "agent_basic_us", r.Node},
+		{"node", "Node: `await agent.executeAsync('hi')` of a basic agent", "agent_basic_async_us", r.Node},
+		{"rust", "Rust: `Agent::execute(\"hi\")` of a basic agent", "agent_basic_us", r.Rust},
+	} {
+		mapRow(b.step, b.m, b.name, b.key, 1e3, false, 0, "", r.against(b.m, b.key, "agent_basic_us", ""))
+	}
 	goRow("Agent execute on the local model with one tool call", "BenchmarkLocalModel/execute_tool_call", 0, "", "constrained tool call, the tool, the answer: two model calls")
 
 	group = "Workflows"
@@ -253,6 +266,17 @@ func (r *report) table() []row {
 	mapRow("c", r.C, "Sequential, 10 uuid_generator steps, `llmspell_workflow_execute` from C, memory store", "workflow_seq10_us", 1e3, false, 12e6, "~12 ms",
 		"the result JSON (10 step records) copied out and freed")
 	mapRow("c", r.C, "  per step", "workflow_seq10_us", 1e2, false, 1e6, "< 1 ms", "")
+	for _, b := range []struct {
+		step, name, key string
+		m               map[string]any
+	}{
+		{"python", "Sequential, 10 uuid_generator steps, Python `wf.execute()`, memory store", "workflow_seq10_us", r.Python},
+		{"node", "Sequential, 10 uuid_generator steps, Node `wf.execute()`, main thread, memory store", "workflow_seq10_us", r.Node},
+		{"node", "Sequential, 10 uuid_generator steps, Node `await wf.executeAsync()`, memory store", "workflow_seq10_async_us", r.Node},
+		{"rust", "Sequential, 10 uuid_generator steps, Rust `Workflow::execute`, memory store", "workflow_seq10_us", r.Rust},
+	} {
+		mapRow(b.step, b.m, b.name, b.key, 1e3, false, 12e6, "~12 ms", r.against(b.m, b.key, "workflow_seq10_us", wf+"seq10/memory"))
+	}
 	goRow("8 steps of a Go tool that waits 20 ms, sequential, Go", wf+"sleep8/sequential", 0, "", "I/O-bound steps, memory store")
 	goRow("The same 8 steps as 8 parallel branches, Go", wf+"sleep8/parallel", 0, "", r.speedup(wf+"sleep8/parallel", wf+"sleep8/sequential", 8))
 
@@ -321,6 +345,46 @@ func (r *report) cOver(cKey, goBench string, deltas float64) string {
 		sign, d = "−", -d // within the noise of the loopback round trip
 	}
 	return fmt.Sprintf("%s%s per call vs the same stream from Go, %s%s per delta", sign, dur(d), sign, dur(d/deltas))
+}
+
+// against says what a binding figure (key of m, µs per call) costs beyond
+// the same operation from C (cKey of the C step, µs per call) and, when
+// goBench is set, from Go: the binding's own share.
+func (r *report) against(m map[string]any, key, cKey, goBench string) string {
+	v, ok := m[key].(float64)
+	if !ok || v < 0 {
+		return ""
+	}
+	v *= 1e3
+	var parts []string
+	base := func(who string, ns float64) {
+		if ns > 0 {
+			parts = append(parts, fmt.Sprintf("%s (%s) vs %s's %s", signed(v-ns), times(v/ns), who, dur(ns)))
+		}
+	}
+	if c, ok := r.C[cKey].(float64); ok {
+		base("C", c*1e3)
+	}
+	if g, ok := r.Go[goBench]; ok && goBench != "" {
+		base("Go", g.NsPerOp)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// times formats a ratio of two times with two decimals below 10.
+func times(x float64) string {
+	if x >= 10 {
+		return fmt.Sprintf("%.0f×", x)
+	}
+	return fmt.Sprintf("%.2f×", x)
+}
+
+// signed formats a difference in nanoseconds with its sign.
+func signed(ns float64) string {
+	if ns < 0 {
+		return "−" + dur(-ns)
+	}
+	return "+" + dur(ns)
 }
 
 // stepOver says what a workflow step (bench a, in ns/step) costs beyond

@@ -16,6 +16,15 @@
 //                   on a pebble engine in a temporary folder (durability
 //                   "batched", the default)
 //   state_get_us    engine.state.get(scope, key) of that value, same engine
+//   agent_basic_us       agent.execute('hi') of a basic agent (no model: it
+//                        echoes; memory off, as in bench/c/ping.c), main
+//                        thread, default engine
+//   agent_basic_async_us await agent.executeAsync('hi') (pool thread +
+//                        Promise)
+//   workflow_seq10_us    wf.execute() of a sequential workflow of 10
+//                        uuid_generator steps, each referencing the one
+//                        before (created once; memory store), main thread
+//   workflow_seq10_async_us await wf.executeAsync() of the same workflow
 // Each figure is the median over 5 batches of the mean time per call.
 // Environment: BENCH_N scales the number of calls (default 1).
 
@@ -70,6 +79,19 @@ function inWorker(body) {
     w.once('message', (m) => { resolve(m); w.terminate(); });
     w.once('error', reject);
   });
+}
+
+// seq10 is the workflow of bench/c/ping.c: 10 uuid_generator steps in a row.
+function seq10() {
+  const steps = [{ name: 's0', tool: 'uuid_generator', input: {} }];
+  for (let i = 1; i < 10; i++) {
+    steps.push({ name: `s${i}`, tool: 'uuid_generator', input: { version: `{{steps.s${i - 1}.output.version}}` } });
+  }
+  return { name: 'seq10', type: 'sequential', steps };
+}
+
+function checked(r) {
+  if (!r.success) throw new Error(`workflow seq10 did not succeed: ${JSON.stringify(r)}`);
 }
 
 function loadKoffi() {
@@ -127,6 +149,13 @@ async function main() {
   r.run_js_us = await timeAsync(() => engine.run('return 1;', { lang: 'js' }), 2000);
   r.run_lua_sync_us = timeSync(() => engine.runSync('return 1'), 2000);
   r.run_js_sync_us = timeSync(() => engine.runSync('return 1;', { lang: 'js' }), 2000);
+
+  const echo = engine.agents.create({ name: 'bench_echo', type: 'basic', memory: -1 });
+  r.agent_basic_us = timeSync(() => echo.execute('hi'), 4000);
+  r.agent_basic_async_us = await timeAsync(() => echo.executeAsync('hi'), 2000);
+  const wf = engine.workflows.create(seq10());
+  r.workflow_seq10_us = timeSync(() => checked(wf.execute()), 600);
+  r.workflow_seq10_async_us = await timeAsync(async () => checked(await wf.executeAsync()), 600);
   engine.close();
 
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-bench-state-'));
