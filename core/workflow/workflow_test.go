@@ -712,3 +712,32 @@ func TestParallelWaitAll(t *testing.T) {
 		t.Fatalf("the slow branch did not finish: %v", res.Map())
 	}
 }
+
+// TestConcurrentRunsOfOneWorkflow runs one workflow from 8 goroutines at
+// once: runs share the checked definition and nothing else.
+func TestConcurrentRunsOfOneWorkflow(t *testing.T) {
+	f := newFixture(t, "")
+	w := f.build(t, value.Map{"name": "conc", "type": "loop", "iterator": value.Map{"collection": "{{input.items}}"},
+		"body": steps(value.Map{"name": "d", "tool": "double", "input": value.Map{"input": "{{loop.item}}"}})})
+	errc := make(chan error, 8)
+	for g := 0; g < 8; g++ {
+		go func() {
+			for i := 0; i < 20; i++ {
+				res, err := w.Execute(ctx, value.Map{"items": value.List{int64(g), int64(i)}}, nil)
+				if err == nil && (!res.Success || !equal(res.Output, value.List{float64(2 * g), float64(2 * i)})) {
+					err = fmt.Errorf("run %d/%d: %v", g, i, res.Map())
+				}
+				if err != nil {
+					errc <- err
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for g := 0; g < 8; g++ {
+		if err := <-errc; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
