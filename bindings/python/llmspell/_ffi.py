@@ -255,6 +255,26 @@ def take_string(buf: Any, length: Optional[c_size_t] = None, errors: str = "stri
         llmspell_free(buf)
 
 
+def call_string(fn: Any, *args: Any) -> Optional[str]:
+    """Call ``fn(*args, &out, &len, &err)`` and :func:`take_string` its ``out``.
+
+    For the exports whose last parameters are a ``char **`` with its
+    ``size_t *`` length and the ``llmspell_error **``; the buffer is freed
+    also when ``fn`` raises.
+
+    Returns:
+        The decoded text, or None when the library left ``out`` NULL.
+    """
+    out = BufP()
+    size = c_size_t()
+    err = ErrorP()
+    try:
+        fn(*args, byref(out), byref(size), byref(err))
+    finally:
+        text = take_string(out, size)
+    return text
+
+
 # --- engine --------------------------------------------------------------
 
 llmspell_engine_new = _fn(
@@ -953,5 +973,6 @@ __all__ = [
     "error_from",
     "status_name",
     "take_string",
+    "call_string",
     "take_bytes",
 ]

@@ -38,10 +38,11 @@ import json
 import math
 import threading
 import time
-from ctypes import c_int32, c_size_t
+from ctypes import c_int32
 from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Union
 
 from . import _ffi
+from ._registry import _engine_json, _Entry, _invalid, _json, _Registry, _token_handle
 from .errors import ClosedError, InvalidArgumentError, LlmspellTimeoutError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -56,53 +57,10 @@ AgentInput = Union[str, Dict[str, Any]]
 _WAIT_SLICE_MS = 250
 
 
-def _invalid(message: str) -> InvalidArgumentError:
-    text = f"invalid_argument: {message}"
-    return InvalidArgumentError(text, details={"kind": "invalid_argument", "message": text})
-
-
-def _cstr(value: Any, what: str) -> bytes:
-    if not isinstance(value, str):
-        raise TypeError(f"{what} must be str, not {type(value).__name__}")
-    if "\0" in value:
-        raise _invalid(f"{what} contains a NUL character")
-    return value.encode("utf-8", "surrogatepass")
-
-
-def _json(value: Any, what: str) -> bytes:
-    try:
-        text = json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
-    except (TypeError, ValueError) as e:  # not JSON-able, NaN, circular
-        raise _invalid(f"{what} cannot be encoded as JSON: {e}") from e
-    return text.encode("utf-8", "surrogatepass")
-
-
 def _input_json(value: Any) -> bytes:
     if not isinstance(value, (str, dict)):
         raise TypeError(f"input must be str or dict, not {type(value).__name__}")
     return _json(value, "input")
-
-
-def _token_handle(token: "Optional[RunToken]") -> Any:
-    if token is None:
-        return None
-    from .engine import RunToken
-
-    if not isinstance(token, RunToken):
-        raise TypeError(f"token must be a RunToken or None, not {type(token).__name__}")
-    return token._live()
-
-
-def _engine_json(engine: "Engine", fn: Any, *args: Any) -> Any:
-    """Call ``fn(handle, *args, &out, &len, &err)`` and decode its JSON."""
-    out = _ffi.BufP()
-    size = c_size_t()
-    err = _ffi.ErrorP()
-    try:
-        fn(engine._live(), *args, _ffi.byref(out), _ffi.byref(size), _ffi.byref(err))
-    finally:
-        text = _ffi.take_string(out, size)
-    return json.loads(text) if text is not None else None
 
 
 class DeltaStream:
@@ -155,23 +113,10 @@ class DeltaStream:
     def _next_ms(self, handle: Any, timeout_ms: int) -> Optional[str]:
         """One ``llmspell_delta_stream_next``; raises LlmspellTimeoutError
         when no delta came in time."""
-        out = _ffi.BufP()
-        size = c_size_t()
-        err = _ffi.ErrorP()
-        try:
-            _ffi.llmspell_delta_stream_next(handle, timeout_ms, _ffi.byref(out), _ffi.byref(size), _ffi.byref(err))
-        finally:
-            text = _ffi.take_string(out, size)
-        return text
+        return _ffi.call_string(_ffi.llmspell_delta_stream_next, handle, timeout_ms)
 
     def _finish(self, handle: Any) -> Dict[str, Any]:
-        out = _ffi.BufP()
-        size = c_size_t()
-        err = _ffi.ErrorP()
-        try:
-            _ffi.llmspell_delta_stream_result(handle, _ffi.byref(out), _ffi.byref(size), _ffi.byref(err))
-        finally:
-            text = _ffi.take_string(out, size)
+        text = _ffi.call_string(_ffi.llmspell_delta_stream_result, handle)
         result: Dict[str, Any] = json.loads(text or "{}")
         return result
 
@@ -291,7 +236,7 @@ class DeltaStream:
         return f"<llmspell.DeltaStream {state}>"
 
 
-class Agent:
+class Agent(_Entry):
     """One agent of an engine's registry, by name; from
     :meth:`Agents.create` or :meth:`Agents.get`.
 
@@ -305,31 +250,14 @@ class Agent:
     turns each see the agent's memory as it was when they started.
     """
 
-    __slots__ = ("_engine", "_name")
-
-    def __init__(self, engine: "Engine", name: str) -> None:
-        # Internal: use engine.agents.create() or engine.agents.get().
-        self._engine = engine
-        self._name = name
+    # Internal: use engine.agents.create() or engine.agents.get().
+    __slots__ = ()
+    _kind = "agent"
 
     @property
     def name(self) -> str:
         """The agent's name in the registry."""
         return self._name
-
-    def __repr__(self) -> str:
-        return f"<llmspell.Agent {self._name!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Agent):
-            return NotImplemented
-        return self._engine is other._engine and self._name == other._name
-
-    def __hash__(self) -> int:
-        return hash((id(self._engine), self._name))
-
-    def _n(self) -> bytes:
-        return _cstr(self._name, "name")
 
     def execute(self, input: AgentInput, token: "Optional[RunToken]" = None) -> Dict[str, Any]:
         """Run one turn (with its tool loop) and return the result. The GIL
@@ -496,25 +424,7 @@ class Agent:
             InvalidArgumentError: a bad tool name.
             ClosedError: the engine was closed.
         """
-        opts: Dict[str, Any] = {}
-        if tool_name is not None:
-            _cstr(tool_name, "tool_name")
-            opts["tool_name"] = tool_name
-        if description is not None:
-            _cstr(description, "description")
-            opts["description"] = description
-        raw = _json(opts, "options") if opts else None
-        out = _ffi.BufP()
-        size = c_size_t()
-        err = _ffi.ErrorP()
-        try:
-            _ffi.llmspell_agent_wrap_as_tool(
-                self._engine._live(), self._n(), raw, len(raw) if raw is not None else 0,
-                _ffi.byref(out), _ffi.byref(size), _ffi.byref(err),
-            )
-        finally:
-            name = _ffi.take_string(out, size)
-        return name if name is not None else (tool_name or f"agent_{self._name}")
+        return self._wrap_as_tool(_ffi.llmspell_agent_wrap_as_tool, tool_name, description)
 
     def remove(self) -> bool:
         """Unregister the agent; turns in progress finish, and its saved
@@ -531,21 +441,16 @@ class Agent:
         return self._engine.agents.remove(self._name)
 
 
-class Agents:
+class Agents(_Registry):
     """The agent registry of one :class:`~llmspell.Engine`; get it from
     ``engine.agents``. It is the registry spells use through their
     ``Agent`` global. Every method raises
     :class:`~llmspell.errors.ClosedError` once the engine is closed.
     """
 
-    __slots__ = ("_engine",)
-
-    def __init__(self, engine: "Engine") -> None:
-        # Internal: use Engine.agents.
-        self._engine = engine
-
-    def __repr__(self) -> str:
-        return f"<llmspell.Agents of {self._engine!r}>"
+    # Internal: use Engine.agents.
+    __slots__ = ()
+    _entry = Agent
 
     def create(self, config: Optional[Dict[str, Any]] = None, /, **fields: Any) -> Agent:
         """Build and register an agent.
@@ -586,16 +491,7 @@ class Agents:
         for key, value in fields.items():
             if value is not None:
                 cfg[key] = value
-        raw = _json(cfg, "config")
-        out = _ffi.BufP()
-        size = c_size_t()
-        err = _ffi.ErrorP()
-        try:
-            _ffi.llmspell_agent_create(
-                self._engine._live(), raw, len(raw), _ffi.byref(out), _ffi.byref(size), _ffi.byref(err)
-            )
-        finally:
-            name = _ffi.take_string(out, size)
+        name = self._create(_ffi.llmspell_agent_create, _json(cfg, "config"))
         return Agent(self._engine, name or str(cfg.get("name", "")))
 
     def get(self, name: str) -> Agent:
@@ -607,8 +503,7 @@ class Agents:
             NotFoundError: no such agent.
             ClosedError: the engine was closed.
         """
-        agent = Agent(self._engine, name)
-        agent.info()
+        agent: Agent = self._get(name)
         return agent
 
     def list(self) -> List[Dict[str, Any]]:
@@ -619,8 +514,7 @@ class Agents:
         Raises:
             ClosedError: the engine was closed.
         """
-        infos: List[Dict[str, Any]] = _engine_json(self._engine, _ffi.llmspell_agent_list) or []
-        return infos
+        return self._list(_ffi.llmspell_agent_list)
 
     def remove(self, name: str) -> bool:
         """Unregister the agent named ``name``.
@@ -633,13 +527,7 @@ class Agents:
         Raises:
             ClosedError: the engine was closed.
         """
-        removed = c_int32()
-        err = _ffi.ErrorP()
-        _ffi.llmspell_agent_remove(self._engine._live(), _cstr(name, "name"), _ffi.byref(removed), _ffi.byref(err))
-        return bool(removed.value)
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(i.get("name") == name for i in self.list())
+        return self._remove(_ffi.llmspell_agent_remove, name)
 
 
 class Providers:

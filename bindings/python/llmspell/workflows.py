@@ -54,11 +54,10 @@ thread.
 
 from __future__ import annotations
 
-from ctypes import c_int32, c_size_t
 from typing import TYPE_CHECKING, Any, Dict, List, Optional, Union
 
 from . import _ffi
-from .agents import _cstr, _engine_json, _invalid, _json, _token_handle
+from ._registry import _cstr, _engine_json, _Entry, _invalid, _json, _opt_json, _Registry, _token_handle
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import Engine, RunToken
@@ -79,17 +78,13 @@ def _definition_json(definition: Any) -> bytes:
     return _json(definition, "definition")
 
 
-def _opt_json(value: Any, what: str) -> Optional[bytes]:
-    return None if value is None else _json(value, what)
-
-
 def _run_json(engine: "Engine", fn: Any, first: bytes, raw: Optional[bytes], *rest: Any) -> Dict[str, Any]:
     """Call ``fn(handle, first, raw, len(raw), *rest, &out, &len, &err)``."""
     result: Dict[str, Any] = _engine_json(engine, fn, first, raw, len(raw) if raw is not None else 0, *rest)
     return result
 
 
-class Workflow:
+class Workflow(_Entry):
     """One workflow of an engine's registry, by name; from
     :meth:`Workflows.create` or :meth:`Workflows.get`.
 
@@ -102,31 +97,14 @@ class Workflow:
     workflow may overlap.
     """
 
-    __slots__ = ("_engine", "_name")
-
-    def __init__(self, engine: "Engine", name: str) -> None:
-        # Internal: use engine.workflows.create() or engine.workflows.get().
-        self._engine = engine
-        self._name = name
+    # Internal: use engine.workflows.create() or engine.workflows.get().
+    __slots__ = ()
+    _kind = "workflow"
 
     @property
     def name(self) -> str:
         """The workflow's name in the registry."""
         return self._name
-
-    def __repr__(self) -> str:
-        return f"<llmspell.Workflow {self._name!r}>"
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Workflow):
-            return NotImplemented
-        return self._engine is other._engine and self._name == other._name
-
-    def __hash__(self) -> int:
-        return hash((id(self._engine), self._name))
-
-    def _n(self) -> bytes:
-        return _cstr(self._name, "name")
 
     def execute(
         self,
@@ -219,25 +197,7 @@ class Workflow:
             InvalidArgumentError: a bad tool name.
             ClosedError: the engine was closed.
         """
-        opts: Dict[str, Any] = {}
-        if tool_name is not None:
-            _cstr(tool_name, "tool_name")
-            opts["tool_name"] = tool_name
-        if description is not None:
-            _cstr(description, "description")
-            opts["description"] = description
-        raw = _json(opts, "options") if opts else None
-        out = _ffi.BufP()
-        size = c_size_t()
-        err = _ffi.ErrorP()
-        try:
-            _ffi.llmspell_workflow_wrap_as_tool(
-                self._engine._live(), self._n(), raw, len(raw) if raw is not None else 0,
-                _ffi.byref(out), _ffi.byref(size), _ffi.byref(err),
-            )
-        finally:
-            name = _ffi.take_string(out, size)
-        return name if name is not None else (tool_name or f"workflow_{self._name}")
+        return self._wrap_as_tool(_ffi.llmspell_workflow_wrap_as_tool, tool_name, description)
 
     def remove(self) -> bool:
         """Unregister the workflow; runs in progress finish, and its run
@@ -254,21 +214,16 @@ class Workflow:
         return self._engine.workflows.remove(self._name)
 
 
-class Workflows:
+class Workflows(_Registry):
     """The workflow registry of one :class:`~llmspell.Engine`; get it from
     ``engine.workflows``. It is the registry spells use through their
     ``Workflow`` global. Every method raises
     :class:`~llmspell.errors.ClosedError` once the engine is closed.
     """
 
-    __slots__ = ("_engine",)
-
-    def __init__(self, engine: "Engine") -> None:
-        # Internal: use Engine.workflows.
-        self._engine = engine
-
-    def __repr__(self) -> str:
-        return f"<llmspell.Workflows of {self._engine!r}>"
+    # Internal: use Engine.workflows.
+    __slots__ = ()
+    _entry = Workflow
 
     def create(self, definition: Definition) -> Workflow:
         """Check a definition and register the workflow.
@@ -291,16 +246,7 @@ class Workflows:
             ClosedError: the engine was closed.
             TypeError: ``definition`` is neither a dict nor a str.
         """
-        raw = _definition_json(definition)
-        out = _ffi.BufP()
-        size = c_size_t()
-        err = _ffi.ErrorP()
-        try:
-            _ffi.llmspell_workflow_create(
-                self._engine._live(), raw, len(raw), _ffi.byref(out), _ffi.byref(size), _ffi.byref(err)
-            )
-        finally:
-            name = _ffi.take_string(out, size)
+        name = self._create(_ffi.llmspell_workflow_create, _definition_json(definition))
         if name is None and isinstance(definition, dict):
             name = str(definition.get("name", ""))
         return Workflow(self._engine, name or "")
@@ -314,8 +260,7 @@ class Workflows:
             NotFoundError: no such workflow.
             ClosedError: the engine was closed.
         """
-        wf = Workflow(self._engine, name)
-        wf.info()
+        wf: Workflow = self._get(name)
         return wf
 
     def list(self) -> List[Dict[str, Any]]:
@@ -327,8 +272,7 @@ class Workflows:
         Raises:
             ClosedError: the engine was closed.
         """
-        infos: List[Dict[str, Any]] = _engine_json(self._engine, _ffi.llmspell_workflow_list) or []
-        return infos
+        return self._list(_ffi.llmspell_workflow_list)
 
     def remove(self, name: str) -> bool:
         """Unregister the workflow named ``name``; runs in progress finish.
@@ -341,10 +285,7 @@ class Workflows:
         Raises:
             ClosedError: the engine was closed.
         """
-        removed = c_int32()
-        err = _ffi.ErrorP()
-        _ffi.llmspell_workflow_remove(self._engine._live(), _cstr(name, "name"), _ffi.byref(removed), _ffi.byref(err))
-        return bool(removed.value)
+        return self._remove(_ffi.llmspell_workflow_remove, name)
 
     def resume(self, run_id: str, input: Any = None, token: "Optional[RunToken]" = None) -> Dict[str, Any]:
         """Finish a run that paused at an input step, failed, was cancelled,
@@ -388,6 +329,3 @@ class Workflows:
         """
         record: Dict[str, Any] = _engine_json(self._engine, _ffi.llmspell_workflow_run_record, _cstr(run_id, "run_id"))
         return record
-
-    def __contains__(self, name: object) -> bool:
-        return isinstance(name, str) and any(i.get("name") == name for i in self.list())

@@ -18,39 +18,9 @@ from typing import Any, Dict, List
 import pytest
 
 import llmspell
+from support import check_error, config, need_models, vector_cases
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-VECTORS = os.path.join(REPO, "tests", "vectors", "workflow.json")
-
-with open(VECTORS, encoding="utf-8") as f:
-    CASES = json.load(f)["cases"]
-
-
-def models_dir() -> str:
-    """The folder holding stories260K/ (which may be missing)."""
-    return os.environ.get("LLMSPELL_MODELS_DIR") or os.path.join(os.path.dirname(REPO), "shared", "models")
-
-
-def need_models() -> None:
-    d = os.path.join(models_dir(), "stories260K")
-    if all(os.path.exists(os.path.join(d, f)) for f in ("stories260K.bin", "tok512.bin")):
-        return
-    msg = (f"model files missing under {d}; "
-           "set LLMSPELL_MODELS_DIR to a folder holding stories260K/")
-    if os.environ.get("CI") == "true":
-        pytest.fail(msg)
-    pytest.skip(msg)
-
-
-def config(tmp_path) -> Dict[str, Any]:
-    return {"storage": {"data_dir": str(tmp_path / "data")}, "models": {"dir": models_dir()}}
-
-
-@pytest.fixture
-def engine(tmp_path):
-    with llmspell.Engine(config(tmp_path)) as e:
-        yield e
+CASES = vector_cases("workflow")
 
 
 def echo_tool(params: Dict[str, Any]) -> Dict[str, Any]:
@@ -135,11 +105,7 @@ def test_vector(case: Dict[str, Any], tmp_path) -> None:
         for i, s in enumerate(case["steps"]):
             where = f"{case['name']} step {i} ({s['call']})"
             if "expect_error" in s:
-                with pytest.raises(llmspell.LlmspellError) as info:
-                    run.step(s)
-                e = info.value
-                assert e.code == s["expect_error"], f"{where}: {e}"
-                assert type(e) is llmspell.STATUS_CODES[e.code], where
+                check_error(run.step, s, where)
                 continue
             got = run.step(s)
             if "expect" in s:
