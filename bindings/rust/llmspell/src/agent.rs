@@ -14,6 +14,10 @@ use serde_json::{Map, Value};
 use crate::engine::{Engine, RunToken};
 use crate::error::{try_call, Error, ErrorCode};
 use crate::ffi::{c_name, OwnedBuf};
+use crate::registry;
+
+/// NAME is what errors call an agent's name.
+const NAME: &str = "agent name";
 
 impl Engine {
     /// agents returns the engine's agent registry, the one spells reach
@@ -362,19 +366,9 @@ impl<'e> Agents<'e> {
             Value::Null => None,
             c => Some(c.to_string()),
         };
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; json is a live buffer or
-        // NULL/0; out's pointers are valid out-parameters.
-        try_call!(llmspell_agent_create(
-            self.engine.as_ptr(),
-            json.as_ref().map_or(ptr::null(), |j| j.as_ptr().cast()),
-            json.as_ref().map_or(0, String::len),
-            out.out(),
-            out.len_out(),
-        ))?;
         Ok(Agent {
             engine: self.engine,
-            name: out.string(),
+            name: registry::create(self.engine, sys::llmspell_agent_create, json.as_deref())?,
         })
     }
 
@@ -401,31 +395,14 @@ impl<'e> Agents<'e> {
     /// list describes every agent, sorted by name (infos as
     /// [`Agent::info`]). Wraps `llmspell_agent_list`.
     pub fn list(&self) -> Result<Vec<Value>, Error> {
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; out's pointers are valid
-        // out-parameters.
-        try_call!(llmspell_agent_list(
-            self.engine.as_ptr(),
-            out.out(),
-            out.len_out()
-        ))?;
-        out.json_list("llmspell_agent_list")
+        registry::list(self.engine, sys::llmspell_agent_list, "llmspell_agent_list")
     }
 
     /// remove unregisters the agent `name`; turns in progress finish and its
     /// saved memory stays in state. Returns whether it existed. Wraps
     /// `llmspell_agent_remove`.
     pub fn remove(&self, name: &str) -> Result<bool, Error> {
-        let name = c_name(name, "agent name")?;
-        let mut removed: i32 = 0;
-        // SAFETY: the engine is live for 'e; name is NUL-terminated; removed
-        // is a valid out-pointer.
-        try_call!(llmspell_agent_remove(
-            self.engine.as_ptr(),
-            name.as_ptr(),
-            &mut removed
-        ))?;
-        Ok(removed != 0)
+        registry::remove(self.engine, sys::llmspell_agent_remove, name, NAME)
     }
 }
 
@@ -450,7 +427,7 @@ impl<'e> Agent<'e> {
     }
 
     fn c_name(&self) -> Result<CString, Error> {
-        c_name(&self.name, "agent name")
+        c_name(&self.name, NAME)
     }
 
     /// execute runs one turn (with its tool loop) and returns its result.
@@ -561,32 +538,8 @@ impl<'e> Agent<'e> {
     }
 
     /// name_json runs fn(engine, name, &out, &len, &err) and parses its JSON.
-    fn name_json(
-        &self,
-        what: &str,
-        f: unsafe extern "C" fn(
-            *mut sys::llmspell_engine,
-            *const c_char,
-            *mut *mut c_char,
-            *mut usize,
-            *mut *mut sys::llmspell_error,
-        ) -> sys::llmspell_status,
-    ) -> Result<Value, Error> {
-        let name = self.c_name()?;
-        let mut out = OwnedBuf::new();
-        // SAFETY: f is one of the llmspell_agent_* functions of this shape;
-        // the engine is live for 'e; name is NUL-terminated; out's pointers
-        // are valid out-parameters.
-        crate::error::call(|err| unsafe {
-            f(
-                self.engine.as_ptr(),
-                name.as_ptr(),
-                out.out(),
-                out.len_out(),
-                err,
-            )
-        })?;
-        out.json(what)
+    fn name_json(&self, what: &str, f: registry::NameJsonFn) -> Result<Value, Error> {
+        registry::name_json(self.engine, f, what, &self.name, NAME)
     }
 
     /// info describes the agent: `{"name", "description", "type", "model",
@@ -659,27 +612,14 @@ impl<'e> Agent<'e> {
         tool_name: Option<&str>,
         description: Option<&str>,
     ) -> Result<String, Error> {
-        let name = self.c_name()?;
-        let mut m = Map::new();
-        if let Some(t) = tool_name {
-            m.insert("tool_name".into(), Value::from(t));
-        }
-        if let Some(d) = description {
-            m.insert("description".into(), Value::from(d));
-        }
-        let opts = (!m.is_empty()).then(|| Value::Object(m).to_string());
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; name is NUL-terminated; opts is a
-        // live buffer or NULL/0; out's pointers are valid out-parameters.
-        try_call!(llmspell_agent_wrap_as_tool(
-            self.engine.as_ptr(),
-            name.as_ptr(),
-            opts.as_ref().map_or(ptr::null(), |o| o.as_ptr().cast()),
-            opts.as_ref().map_or(0, String::len),
-            out.out(),
-            out.len_out(),
-        ))?;
-        Ok(out.string())
+        registry::wrap_as_tool(
+            self.engine,
+            sys::llmspell_agent_wrap_as_tool,
+            &self.name,
+            NAME,
+            tool_name,
+            description,
+        )
     }
 
     /// remove unregisters the agent and returns whether it existed (see

@@ -214,6 +214,7 @@ mod event;
 mod ffi;
 mod hook;
 mod panic;
+mod registry;
 mod session;
 mod state;
 mod tool;

@@ -12,14 +12,18 @@
 //! Rust closure registered with [`Tools::register`](crate::Tools::register)
 //! is a step of a JSON workflow.
 
-use std::ffi::c_char;
 use std::ptr;
 
+use llmspell_sys as sys;
 use serde_json::{Map, Value};
 
 use crate::engine::{Engine, RunToken};
 use crate::error::{try_call, Error, ErrorCode};
-use crate::ffi::{c_name, OwnedBuf};
+use crate::ffi::{c_name, opt_str, OwnedBuf};
+use crate::registry;
+
+/// NAME is what errors call a workflow's name.
+const NAME: &str = "workflow name";
 
 impl Engine {
     /// workflows returns the engine's workflow registry, the one spells
@@ -230,14 +234,6 @@ impl<'a> ExecuteOptions<'a> {
     }
 }
 
-/// json_arg is the (pointer, length) of an optional JSON text.
-fn json_arg(s: &Option<String>) -> (*const c_char, usize) {
-    match s {
-        Some(s) => (s.as_ptr().cast(), s.len()),
-        None => (ptr::null(), 0),
-    }
-}
-
 /// value_json encodes an input: `Value::Null` gives NULL (null).
 fn value_json(v: &Value) -> Option<String> {
     (!v.is_null()).then(|| v.to_string())
@@ -282,19 +278,9 @@ impl<'e> Workflows<'e> {
 
     /// create_str is [`Workflows::create`] with the definition's JSON text.
     pub fn create_str(&self, definition: &str) -> Result<Workflow<'e>, Error> {
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; definition is a live buffer of
-        // its length; out's pointers are valid out-parameters.
-        try_call!(llmspell_workflow_create(
-            self.engine.as_ptr(),
-            definition.as_ptr().cast::<c_char>(),
-            definition.len(),
-            out.out(),
-            out.len_out(),
-        ))?;
         Ok(Workflow {
             engine: self.engine,
-            name: out.string(),
+            name: registry::create(self.engine, sys::llmspell_workflow_create, Some(definition))?,
         })
     }
 
@@ -322,30 +308,17 @@ impl<'e> Workflows<'e> {
     /// list describes every workflow: `{"name", "description", "type",
     /// "steps", "branches", "serializable"}`. Wraps `llmspell_workflow_list`.
     pub fn list(&self) -> Result<Vec<Value>, Error> {
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; out's pointers are valid
-        // out-parameters.
-        try_call!(llmspell_workflow_list(
-            self.engine.as_ptr(),
-            out.out(),
-            out.len_out()
-        ))?;
-        out.json_list("llmspell_workflow_list")
+        registry::list(
+            self.engine,
+            sys::llmspell_workflow_list,
+            "llmspell_workflow_list",
+        )
     }
 
     /// remove unregisters the workflow `name`; runs in progress finish.
     /// Returns whether it existed. Wraps `llmspell_workflow_remove`.
     pub fn remove(&self, name: &str) -> Result<bool, Error> {
-        let name = c_name(name, "workflow name")?;
-        let mut removed: i32 = 0;
-        // SAFETY: the engine is live for 'e; name is NUL-terminated; removed
-        // is a valid out-pointer.
-        try_call!(llmspell_workflow_remove(
-            self.engine.as_ptr(),
-            name.as_ptr(),
-            &mut removed
-        ))?;
-        Ok(removed != 0)
+        registry::remove(self.engine, sys::llmspell_workflow_remove, name, NAME)
     }
 
     /// resume finishes a run that paused at an input step (`input` is the
@@ -380,7 +353,7 @@ impl<'e> Workflows<'e> {
     ) -> Result<WorkflowResult, Error> {
         let id = c_name(run_id, "run id")?;
         let input = value_json(input);
-        let (ip, il) = json_arg(&input);
+        let (ip, il) = opt_str(input.as_deref());
         let run = token.map_or(ptr::null_mut(), RunToken::as_ptr);
         let mut out = OwnedBuf::new();
         // SAFETY: the engine is live for 'e; id is NUL-terminated; input is a
@@ -406,17 +379,13 @@ impl<'e> Workflows<'e> {
     /// Errors: [`ErrorCode::NotFound`], [`ErrorCode::InvalidArgument`]
     /// (a malformed run id).
     pub fn run_record(&self, run_id: &str) -> Result<Value, Error> {
-        let id = c_name(run_id, "run id")?;
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; id is NUL-terminated; out's
-        // pointers are valid out-parameters.
-        try_call!(llmspell_workflow_run_record(
-            self.engine.as_ptr(),
-            id.as_ptr(),
-            out.out(),
-            out.len_out(),
-        ))?;
-        out.json("llmspell_workflow_run_record")
+        registry::name_json(
+            self.engine,
+            sys::llmspell_workflow_run_record,
+            "llmspell_workflow_run_record",
+            run_id,
+            "run id",
+        )
     }
 }
 
@@ -438,7 +407,7 @@ impl<'e> Workflow<'e> {
     }
 
     fn c_name(&self) -> Result<std::ffi::CString, Error> {
-        c_name(&self.name, "workflow name")
+        c_name(&self.name, NAME)
     }
 
     /// execute runs the workflow with `input` (any JSON value;
@@ -465,9 +434,9 @@ impl<'e> Workflow<'e> {
     ) -> Result<WorkflowResult, Error> {
         let name = self.c_name()?;
         let input = value_json(input);
-        let (ip, il) = json_arg(&input);
+        let (ip, il) = opt_str(input.as_deref());
         let o = opts.to_json();
-        let (op, ol) = json_arg(&o);
+        let (op, ol) = opt_str(o.as_deref());
         let run = opts.token.map_or(ptr::null_mut(), RunToken::as_ptr);
         let mut out = OwnedBuf::new();
         // SAFETY: the engine is live for 'e; name is NUL-terminated; input
@@ -491,17 +460,13 @@ impl<'e> Workflow<'e> {
     /// "steps", "branches", "serializable", "definition"?}`. Wraps
     /// `llmspell_workflow_info`.
     pub fn info(&self) -> Result<Value, Error> {
-        let name = self.c_name()?;
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; name is NUL-terminated; out's
-        // pointers are valid out-parameters.
-        try_call!(llmspell_workflow_info(
-            self.engine.as_ptr(),
-            name.as_ptr(),
-            out.out(),
-            out.len_out(),
-        ))?;
-        out.json("llmspell_workflow_info")
+        registry::name_json(
+            self.engine,
+            sys::llmspell_workflow_info,
+            "llmspell_workflow_info",
+            &self.name,
+            NAME,
+        )
     }
 
     /// wrap_as_tool registers the workflow as a tool taking `{"input":
@@ -516,28 +481,14 @@ impl<'e> Workflow<'e> {
         tool_name: Option<&str>,
         description: Option<&str>,
     ) -> Result<String, Error> {
-        let name = self.c_name()?;
-        let mut m = Map::new();
-        if let Some(t) = tool_name {
-            m.insert("tool_name".into(), Value::from(t));
-        }
-        if let Some(d) = description {
-            m.insert("description".into(), Value::from(d));
-        }
-        let opts = (!m.is_empty()).then(|| Value::Object(m).to_string());
-        let (op, ol) = json_arg(&opts);
-        let mut out = OwnedBuf::new();
-        // SAFETY: the engine is live for 'e; name is NUL-terminated; opts is a
-        // live buffer or NULL/0; out's pointers are valid out-parameters.
-        try_call!(llmspell_workflow_wrap_as_tool(
-            self.engine.as_ptr(),
-            name.as_ptr(),
-            op,
-            ol,
-            out.out(),
-            out.len_out(),
-        ))?;
-        Ok(out.string())
+        registry::wrap_as_tool(
+            self.engine,
+            sys::llmspell_workflow_wrap_as_tool,
+            &self.name,
+            NAME,
+            tool_name,
+            description,
+        )
     }
 
     /// remove unregisters the workflow and returns whether it existed (see

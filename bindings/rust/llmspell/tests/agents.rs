@@ -6,7 +6,6 @@
 //! <repo>/../shared/models; without it the model tests skip with a message
 //! (and fail when CI=true).
 
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
@@ -18,48 +17,9 @@ use llmspell::{
 use serde_json::{json, Value};
 
 mod common;
-use common::{json_eq, temp_dir, watchdog, TempDir};
+use common::{json_eq, load_vectors, need_models, temp_dir, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
-
-fn models_dir() -> PathBuf {
-    match std::env::var_os("LLMSPELL_MODELS_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => repo().join("../shared/models"),
-    }
-}
-
-fn have_models() -> bool {
-    let d = models_dir().join("stories260K");
-    d.join("stories260K.bin").exists() && d.join("tok512.bin").exists()
-}
-
-/// need_models returns false (after saying why) when the model files are
-/// missing, so the test can return early; under CI=true it panics instead.
-fn need_models(test: &str) -> bool {
-    if have_models() {
-        return true;
-    }
-    let msg = format!(
-        "model files missing under {}/stories260K; set LLMSPELL_MODELS_DIR to a folder holding stories260K/",
-        models_dir().display()
-    );
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: {msg}");
-    }
-    eprintln!("skipping {test}: {msg}");
-    false
-}
-
-fn open(dir: &TempDir) -> Engine {
-    let models = models_dir();
-    Engine::new(&dir.config(json!({"models": {"dir": models.to_str().expect("UTF-8 path")}})))
-        .expect("engine")
-}
 
 fn assert_send_sync<T: Send + Sync>() {}
 
@@ -74,13 +34,6 @@ fn types_are_send_sync() {
 }
 
 // --- shared vectors ----------------------------------------------------------
-
-fn load_vectors() -> Value {
-    let path = repo().join("tests/vectors/agent.json");
-    let text =
-        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
-    serde_json::from_str(&text).expect("agent.json is JSON")
-}
 
 /// step runs one vector step through the public API and returns its value
 /// as JSON (stream: the result plus "_deltas").
@@ -206,7 +159,7 @@ fn check_step(s: &Value, got: &Value, tools: &[String]) -> Result<(), String> {
 #[test]
 fn vectors() {
     let _w = watchdog("vectors", LIMIT);
-    let v = load_vectors();
+    let v = load_vectors("agent");
     let cases = v["cases"].as_array().expect("cases");
     let mut failures = Vec::new();
     let mut calls = std::collections::BTreeSet::new();
@@ -219,7 +172,7 @@ fn vectors() {
             continue;
         }
         let dir = temp_dir("agent-vectors");
-        let engine = open(&dir);
+        let engine = dir.model_engine();
         let mut tools: std::collections::HashMap<String, Vec<String>> = Default::default();
         for (i, s) in case["steps"].as_array().unwrap().iter().enumerate() {
             let got = step(&engine, s);
@@ -280,7 +233,7 @@ fn execute_with_tools_and_stream() {
     }
     let _w = watchdog("execute_with_tools_and_stream", LIMIT);
     let dir = temp_dir("agent-exec");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agent = engine
         .agents()
         .create(
@@ -331,7 +284,7 @@ fn memory_save_clear_load() {
     }
     let _w = watchdog("memory_save_clear_load", LIMIT);
     let dir = temp_dir("agent-mem");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agent = engine
         .agents()
         .create(&AgentConfig::new().name("mem").max_tokens(8).memory(10))
@@ -350,7 +303,7 @@ fn memory_save_clear_load() {
     // The saved copy outlives the engine: a new engine on the same store
     // loads it into a new agent of the same name.
     drop(engine);
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let again = engine
         .agents()
         .create(&AgentConfig::new().name("mem").max_tokens(8).memory(10))
@@ -362,7 +315,7 @@ fn memory_save_clear_load() {
 #[test]
 fn basic_agent_as_tool_registry_and_providers() {
     let dir = temp_dir("agent-tool");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agents = engine.agents();
     let echo = agents
         .create(&AgentConfig::new().name("echo").kind(AgentType::Basic))
@@ -414,7 +367,7 @@ fn basic_agent_as_tool_registry_and_providers() {
 #[test]
 fn errors_have_the_right_codes() {
     let dir = temp_dir("agent-errors");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agents = engine.agents();
     let basic = || AgentConfig::new().name("x").kind(AgentType::Basic);
     let code = |c: &AgentConfig| agents.create(c).unwrap_err().code;
@@ -466,7 +419,7 @@ fn stream_dropped_early_and_cancelled() {
     }
     let _w = watchdog("stream_dropped_early_and_cancelled", LIMIT);
     let dir = temp_dir("agent-cancel");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agent = engine
         .agents()
         .create(
@@ -518,7 +471,7 @@ fn run_token_cancels_execute_from_another_thread() {
     }
     let _w = watchdog("run_token_cancels_execute_from_another_thread", LIMIT);
     let dir = temp_dir("agent-token");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agent = engine
         .agents()
         .create(
@@ -556,7 +509,7 @@ fn run_token_cancels_execute_from_another_thread() {
 #[test]
 fn concurrent_turns_share_one_agent() {
     let dir = temp_dir("agent-threads");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let echo = engine
         .agents()
         .create(
@@ -593,7 +546,7 @@ fn streams_left_unread_free_their_turns() {
     }
     let _w = watchdog("streams_left_unread_free_their_turns", LIMIT);
     let dir = temp_dir("agent-leaks");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let agent = engine
         .agents()
         .create(&AgentConfig::new().name("s").max_tokens(8))
@@ -609,6 +562,6 @@ fn streams_left_unread_free_their_turns() {
     assert!(open_fds() <= fds + 2, "fds {} -> {}", fds, open_fds());
     drop(engine);
     // The store is closed: a new engine can open the same folder.
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     engine.ping().unwrap();
 }

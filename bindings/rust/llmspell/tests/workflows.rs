@@ -9,7 +9,6 @@
 //! <repo>/../shared/models; without it the model tests skip with a message
 //! (and fail when CI=true).
 
-use std::path::PathBuf;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread;
@@ -22,44 +21,9 @@ use llmspell::{
 use serde_json::{json, Value};
 
 mod common;
-use common::{json_eq, temp_dir, watchdog, TempDir};
+use common::{json_eq, load_vectors, need_models, temp_dir, watchdog};
 
 const LIMIT: Duration = Duration::from_secs(120);
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
-}
-
-fn models_dir() -> PathBuf {
-    match std::env::var_os("LLMSPELL_MODELS_DIR") {
-        Some(d) if !d.is_empty() => PathBuf::from(d),
-        _ => repo().join("../shared/models"),
-    }
-}
-
-/// need_models returns false (after saying why) when the model files are
-/// missing; under CI=true it panics instead.
-fn need_models(test: &str) -> bool {
-    let d = models_dir().join("stories260K");
-    if d.join("stories260K.bin").exists() && d.join("tok512.bin").exists() {
-        return true;
-    }
-    let msg = format!(
-        "model files missing under {}; set LLMSPELL_MODELS_DIR to a folder holding stories260K/",
-        d.display()
-    );
-    if std::env::var("CI").as_deref() == Ok("true") {
-        panic!("{test}: {msg}");
-    }
-    eprintln!("skipping {test}: {msg}");
-    false
-}
-
-fn open(dir: &TempDir) -> Engine {
-    let models = models_dir();
-    Engine::new(&dir.config(json!({"models": {"dir": models.to_str().expect("UTF-8 path")}})))
-        .expect("engine")
-}
 
 fn long_loop() -> Value {
     json!({"name": "long", "type": "loop",
@@ -222,9 +186,7 @@ fn check_step(s: &Value, got: &Value) -> Result<(), String> {
 #[test]
 fn vectors() {
     let _w = watchdog("vectors", LIMIT);
-    let path = repo().join("tests/vectors/workflow.json");
-    let text = std::fs::read_to_string(&path).expect("read workflow.json");
-    let file: Value = serde_json::from_str(&text).expect("workflow.json is JSON");
+    let file = load_vectors("workflow");
     let mut calls = std::collections::BTreeSet::new();
     for c in file["cases"].as_array().unwrap() {
         let name = c["name"].as_str().unwrap();
@@ -235,7 +197,7 @@ fn vectors() {
             continue;
         }
         let dir = temp_dir(&format!("wf-vec-{name}"));
-        let engine = open(&dir);
+        let engine = dir.model_engine();
         let mut tools = Vec::new();
         for (i, s) in c["steps"].as_array().unwrap().iter().enumerate() {
             let where_ = format!("{name} step {i} ({})", s["call"]);
@@ -279,7 +241,7 @@ fn vectors() {
 fn sequential_steps_pass_data_into_a_file() {
     let _w = watchdog("sequential_steps_pass_data_into_a_file", LIMIT);
     let dir = temp_dir("wf-chain");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let sandbox = dir.data_dir().join("sandbox");
     let sb = sandbox.to_str().unwrap();
     let file = format!("{sb}/chain.txt");
@@ -341,7 +303,7 @@ fn parallel_agents_on_the_local_model() {
     }
     let _w = watchdog("parallel_agents_on_the_local_model", LIMIT);
     let dir = temp_dir("wf-trio");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     engine
         .agents()
         .create(
@@ -374,7 +336,7 @@ fn parallel_agents_on_the_local_model() {
 #[test]
 fn conditional_on_a_previous_output() {
     let dir = temp_dir("wf-cond");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let wfs = engine.workflows();
     wfs.create(&json!({
         "name": "route", "type": "conditional",
@@ -411,7 +373,7 @@ fn conditional_on_a_previous_output() {
 #[test]
 fn loop_over_a_list_with_aggregation() {
     let dir = temp_dir("wf-loop");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let each = engine
         .workflows()
         .create(&json!({
@@ -448,7 +410,7 @@ fn loop_over_a_list_with_aggregation() {
 fn rust_closure_as_a_function_step() {
     let _w = watchdog("rust_closure_as_a_function_step", LIMIT);
     let dir = temp_dir("wf-closure");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let seen = Arc::new(Mutex::new(Vec::new()));
     let seen2 = Arc::clone(&seen);
     let shout = engine
@@ -515,7 +477,7 @@ fn rust_closure_as_a_function_step() {
 #[test]
 fn input_step_paused_then_resumed() {
     let dir = temp_dir("wf-input");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let ask = engine
         .workflows()
         .create(&json!({
@@ -549,7 +511,7 @@ fn input_step_paused_then_resumed() {
 #[test]
 fn failing_step_under_each_strategy() {
     let dir = temp_dir("wf-fail");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let failing = |strategy: &str| {
         engine
             .workflows()
@@ -582,7 +544,7 @@ fn failing_step_under_each_strategy() {
 fn cancel_from_another_thread() {
     let _w = watchdog("cancel_from_another_thread", LIMIT);
     let dir = temp_dir("wf-cancel");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let wf = engine.workflows().create(&long_loop()).unwrap();
     let token = engine.run_token().unwrap();
     let t0 = Instant::now();
@@ -617,7 +579,7 @@ fn cancel_from_another_thread() {
 #[test]
 fn bad_definitions_and_input() {
     let dir = temp_dir("wf-bad");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let wfs = engine.workflows();
     let code = |r: Result<Workflow<'_>, llmspell::Error>| r.unwrap_err().code;
     assert_eq!(
@@ -678,7 +640,7 @@ fn bad_definitions_and_input() {
 #[test]
 fn registry_info_wrap_and_remove() {
     let dir = temp_dir("wf-registry");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let wf = engine
         .workflows()
         .create(&json!({"name": "doubler", "description": "doubles n",
@@ -721,7 +683,7 @@ fn registry_info_wrap_and_remove() {
 fn concurrent_runs_from_threads() {
     let _w = watchdog("concurrent_runs_from_threads", LIMIT);
     let dir = temp_dir("wf-concurrent");
-    let engine = open(&dir);
+    let engine = dir.model_engine();
     let calls = Arc::new(AtomicUsize::new(0));
     let c2 = Arc::clone(&calls);
     let _count = engine

@@ -95,6 +95,18 @@ impl TempDir {
     pub fn engine(&self) -> llmspell::Engine {
         llmspell::Engine::new(&self.config(serde_json::json!({}))).expect("pebble engine")
     }
+
+    /// model_engine opens an engine on data_dir whose local models come
+    /// from [`models_dir`].
+    pub fn model_engine(&self) -> llmspell::Engine {
+        let models = models_dir();
+        llmspell::Engine::new(
+            &self.config(
+                serde_json::json!({"models": {"dir": models.to_str().expect("UTF-8 path")}}),
+            ),
+        )
+        .expect("engine")
+    }
 }
 
 impl Drop for TempDir {
@@ -119,4 +131,48 @@ pub fn json_eq(a: &serde_json::Value, b: &serde_json::Value) -> bool {
         }
         _ => a == b,
     }
+}
+
+/// repo is the root of the repository.
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../..")
+}
+
+/// load_vectors reads tests/vectors/<name>.json.
+pub fn load_vectors(name: &str) -> serde_json::Value {
+    let path = repo().join(format!("tests/vectors/{name}.json"));
+    let text =
+        std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{} is not JSON: {e}", path.display()))
+}
+
+/// models_dir is the folder holding stories260K/ (which may be missing):
+/// LLMSPELL_MODELS_DIR, else <repo>/../shared/models.
+pub fn models_dir() -> PathBuf {
+    match std::env::var_os("LLMSPELL_MODELS_DIR") {
+        Some(d) if !d.is_empty() => PathBuf::from(d),
+        _ => repo().join("../shared/models"),
+    }
+}
+
+pub fn have_models() -> bool {
+    let d = models_dir().join("stories260K");
+    d.join("stories260K.bin").exists() && d.join("tok512.bin").exists()
+}
+
+/// need_models returns false (after saying why) when the model files are
+/// missing, so the test can return early; under CI=true it panics instead.
+pub fn need_models(test: &str) -> bool {
+    if have_models() {
+        return true;
+    }
+    let msg = format!(
+        "model files missing under {}/stories260K; set LLMSPELL_MODELS_DIR to a folder holding stories260K/",
+        models_dir().display()
+    );
+    if std::env::var("CI").as_deref() == Ok("true") {
+        panic!("{test}: {msg}");
+    }
+    eprintln!("skipping {test}: {msg}");
+    false
 }
