@@ -5,10 +5,9 @@
 // beyond being an object (its keys, their types and values) is left to the
 // library, which answers invalid_argument, so every binding agrees on it.
 
-const { kHandle } = require('./symbols');
-const { closedError } = require('./errors');
 const { isPlainObject } = require('./options');
 const { describe, strArg } = require('./admin-args');
+const { tokenHandle, wrapJson } = require('./registry-args');
 
 // snake turns a camelCase key into snake_case ("maxTokens" -> "max_tokens");
 // snake_case keys stay as they are.
@@ -47,41 +46,6 @@ function inputJson(input) {
   const out = { ...input };
   if (isPlainObject(out.parameters)) out.parameters = snakeKeys(out.parameters);
   return JSON.stringify(out);
-}
-
-const TURN_KEYS = ['token'];
-
-// tokenHandle reads the options of a turn ({token?}) and returns the run
-// token's handle, or null.
-function tokenHandle(options) {
-  if (options === undefined || options === null) return null;
-  if (!isPlainObject(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!TURN_KEYS.includes(k)) throw new TypeError(`unknown option "${k}" (known: ${TURN_KEYS.join(', ')})`);
-  }
-  const t = options.token;
-  if (t === undefined || t === null) return null;
-  const RunToken = require('./run-token');
-  if (!(t instanceof RunToken)) throw new TypeError('options.token must be a RunToken (from engine.runToken())');
-  const h = t[kHandle];
-  if (h === null) throw closedError('run token');
-  return h;
-}
-
-const WRAP_KEYS = ['toolName', 'description'];
-
-// wrapJson encodes the options of wrapAsTool ({toolName?, description?}).
-function wrapJson(options) {
-  if (options === undefined || options === null) return null;
-  if (!isPlainObject(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  const out = {};
-  for (const [k, v] of Object.entries(options)) {
-    if (!WRAP_KEYS.includes(k)) throw new TypeError(`unknown option "${k}" (known: ${WRAP_KEYS.join(', ')})`);
-    if (v === undefined || v === null) continue;
-    strArg(v, `options.${k}`);
-    out[snake(k)] = v;
-  }
-  return Object.keys(out).length === 0 ? null : JSON.stringify(out);
 }
 
 module.exports = { configJson, inputJson, tokenHandle, wrapJson, strArg };

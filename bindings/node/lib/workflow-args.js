@@ -6,10 +6,9 @@
 // JSON text (its keys, steps, references, bounds) is left to the library,
 // which answers invalid_argument or not_found, so every binding agrees.
 
-const { kHandle } = require('./symbols');
-const { closedError } = require('./errors');
 const { isPlainObject } = require('./options');
-const { describe, strArg, present } = require('./admin-args');
+const { describe, strArg, present, optionsArg, jsonOrNull } = require('./admin-args');
+const { tokenOf, tokenHandle, wrapJson } = require('./registry-args');
 
 // definitionJson encodes a definition: a plain object (keys as in the
 // JSON form: snake_case), or its JSON text, passed as it is.
@@ -33,31 +32,12 @@ function valueJson(v, what) {
   return s;
 }
 
-// tokenOf returns a RunToken's live handle, or null for no token.
-function tokenOf(t) {
-  if (!present(t)) return null;
-  const RunToken = require('./run-token');
-  if (!(t instanceof RunToken)) throw new TypeError('options.token must be a RunToken (from engine.runToken())');
-  const h = t[kHandle];
-  if (h === null) throw closedError('run token');
-  return h;
-}
-
-function checkKeys(options, known) {
-  if (!present(options)) return {};
-  if (!isPlainObject(options)) throw new TypeError(`options must be an object, got ${describe(options)}`);
-  for (const k of Object.keys(options)) {
-    if (!known.includes(k)) throw new TypeError(`unknown option "${k}" (known: ${known.join(', ')})`);
-  }
-  return options;
-}
-
 const EXECUTE_KEYS = ['runId', 'timeoutMs', 'token'];
 
 // executeArgs reads the options of execute ({runId?, timeoutMs?, token?})
 // into [optionsJson|null, runHandle|null].
 function executeArgs(options) {
-  const o = checkKeys(options, EXECUTE_KEYS);
+  const o = optionsArg(options, EXECUTE_KEYS);
   const out = {};
   if (present(o.runId)) out.run_id = strArg(o.runId, 'options.runId');
   if (present(o.timeoutMs)) {
@@ -66,24 +46,10 @@ function executeArgs(options) {
     if (!Number.isInteger(t) || t < 0) throw new RangeError(`options.timeoutMs must be a whole number >= 0, got ${t}`);
     out.timeout_ms = t;
   }
-  const json = Object.keys(out).length === 0 ? null : JSON.stringify(out);
-  return [json, tokenOf(o.token)];
+  return [jsonOrNull(out), tokenOf(o.token)];
 }
 
 // resumeArgs reads the options of resume ({token?}) into the run handle.
-function resumeArgs(options) {
-  return tokenOf(checkKeys(options, ['token']).token);
-}
-
-const WRAP_KEYS = ['toolName', 'description'];
-
-// wrapJson encodes the options of wrapAsTool ({toolName?, description?}).
-function wrapJson(options) {
-  const o = checkKeys(options, WRAP_KEYS);
-  const out = {};
-  if (present(o.toolName)) out.tool_name = strArg(o.toolName, 'options.toolName');
-  if (present(o.description)) out.description = strArg(o.description, 'options.description');
-  return Object.keys(out).length === 0 ? null : JSON.stringify(out);
-}
+const resumeArgs = tokenHandle;
 
 module.exports = { definitionJson, valueJson, executeArgs, resumeArgs, wrapJson, strArg };

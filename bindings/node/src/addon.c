@@ -888,16 +888,13 @@ static napi_value job_value(napi_env env, job *j, int *failed) {
   return r;
 }
 
-/* engineRun(engine, lang, source, args, options, run) -> [resultJson, output]
- * on the calling thread. */
-static napi_value js_engine_run(napi_env env, napi_callback_info info) {
-  napi_value ev, rv;
+/* job_sync_value runs j for a synchronous call and frees it: with JS hooks
+ * or tools registered, on a pool thread while this thread serves their
+ * calls (a spell's runtime, a turn or a workflow step may hit them on a
+ * thread of its own, which would otherwise wait for this one), else here.
+ * Returns the job's value, or NULL with its error thrown. */
+static napi_value job_sync_value(napi_env env, job *j) {
   int failed;
-  job *j = job_parse(env, info, &ev, &rv);
-  if (j == NULL) return NULL;
-  /* With JS hooks or tools registered, the spell runs on a pool thread
-   * while this thread serves their calls (a spell's runtime may hit them
-   * on a thread of its own, which would otherwise wait for this one). */
   if (!sync_job_wait(j)) job_run(j);
   napi_value v = job_value(env, j, &failed);
   job_free(j);
@@ -906,6 +903,15 @@ static napi_value js_engine_run(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return v;
+}
+
+/* engineRun(engine, lang, source, args, options, run) -> [resultJson, output]
+ * on the calling thread. */
+static napi_value js_engine_run(napi_env env, napi_callback_info info) {
+  napi_value ev, rv;
+  job *j = job_parse(env, info, &ev, &rv);
+  if (j == NULL) return NULL;
+  return job_sync_value(env, j);
 }
 
 /* The pool: threads are created on demand, so every queued run starts at
@@ -2849,11 +2855,7 @@ static napi_value js_hook_register(napi_env env, napi_callback_info info) {
  * calls in progress on other threads, which may be waiting for this
  * thread, so it runs on a pool thread while this one serves them. */
 static napi_value run_serving(napi_env env, job *j) {
-  int failed;
-  if (!sync_job_wait(j)) job_run(j);
-  napi_value v = job_value(env, j, &failed);
-  job_free(j);
-  if (v != NULL && failed) napi_throw(env, v);
+  (void)job_sync_value(env, j);
   return NULL;
 }
 
@@ -3074,22 +3076,22 @@ static napi_value js_agent_create(napi_env env, napi_callback_info info) {
   return take_text(env, name, len, "");
 }
 
-/* agent_job reads (engine, name, inputJson, run|null) into a job of op
- * OP_AGENT_EXECUTE. Returns NULL with an exception pending. */
-static job *agent_job(napi_env env, napi_callback_info info, napi_value *argv) {
-  size_t argc = 4;
+/* name_job reads an engine from argv[0], a run token (or null) from
+ * argv[run_at] and a name (called what in errors) from argv[1] into a new
+ * job of op, with the name in j->arg: the start of an agent turn or a
+ * workflow run. Returns NULL with an exception pending. */
+static job *name_job(napi_env env, napi_value *argv, size_t run_at, const char *what, int op) {
   napi_valuetype t;
   strarg name;
-  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   handle *eh = get_handle(env, argv[0], KIND_ENGINE, 1);
   if (eh == NULL) return NULL;
   handle *rh = NULL;
-  if (napi_typeof(env, argv[3], &t) != napi_ok) return NULL;
+  if (napi_typeof(env, argv[run_at], &t) != napi_ok) return NULL;
   if (t != napi_null && t != napi_undefined) {
-    rh = get_handle(env, argv[3], KIND_RUN, 1);
+    rh = get_handle(env, argv[run_at], KIND_RUN, 1);
     if (rh == NULL) return NULL;
   }
-  if (!get_str(env, argv[1], 0, 1, "name", &name)) return NULL;
+  if (!get_str(env, argv[1], 0, 1, what, &name)) return NULL;
   job *j = calloc(1, sizeof *j);
   if (j == NULL || (j->arg = strdup(name.p)) == NULL) {
     free(j);
@@ -3098,9 +3100,19 @@ static job *agent_job(napi_env env, napi_callback_info info, napi_value *argv) {
     return NULL;
   }
   strarg_free(&name);
-  j->op = OP_AGENT_EXECUTE;
+  j->op = op;
   j->engine = eh->ptr;
   j->run = rh != NULL ? rh->ptr : NULL;
+  return j;
+}
+
+/* agent_job reads (engine, name, inputJson, run|null) into a job of op
+ * OP_AGENT_EXECUTE. Returns NULL with an exception pending. */
+static job *agent_job(napi_env env, napi_callback_info info, napi_value *argv) {
+  size_t argc = 4;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
+  job *j = name_job(env, argv, 3, "name", OP_AGENT_EXECUTE);
+  if (j == NULL) return NULL;
   if (!get_bytes(env, argv[2], 0, "inputJson", &j->source, &j->source_len)) {
     job_free(j);
     return NULL;
@@ -3112,17 +3124,9 @@ static job *agent_job(napi_env env, napi_callback_info info, napi_value *argv) {
  * the calling thread (serving JS tools meanwhile). */
 static napi_value js_agent_execute(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  int failed;
   job *j = agent_job(env, info, argv);
   if (j == NULL) return NULL;
-  if (!sync_job_wait(j)) job_run(j);
-  napi_value v = job_value(env, j, &failed);
-  job_free(j);
-  if (v != NULL && failed) {
-    napi_throw(env, v);
-    return NULL;
-  }
-  return v;
+  return job_sync_value(env, j);
 }
 
 /* agentExecuteAsync(engine, name, inputJson, run|null) -> Promise<result
@@ -3229,9 +3233,10 @@ static napi_value js_provider_list(napi_env env, napi_callback_info info) {
   return engine_json_call(env, info, L.provider_list, "[]");
 }
 
-/* agent_name_json runs fn(engine, name, &out, &len) for agentInfo and
- * agentHistory. */
-static napi_value agent_name_json(napi_env env, napi_callback_info info,
+/* engine_name_json runs fn(engine, name, &out, &len) for the (engine, name)
+ * calls that return JSON: agentInfo, agentHistory, workflowInfo,
+ * workflowRunRecord. */
+static napi_value engine_name_json(napi_env env, napi_callback_info info,
                                   llmspell_status (*fn)(llmspell_engine *, const char *, char **,
                                                         size_t *, llmspell_error **),
                                   const char *dflt) {
@@ -3254,59 +3259,62 @@ static napi_value agent_name_json(napi_env env, napi_callback_info info,
 
 /* agentInfo(engine, name) -> JSON object */
 static napi_value js_agent_info(napi_env env, napi_callback_info info) {
-  return agent_name_json(env, info, L.agent_info, "null");
+  return engine_name_json(env, info, L.agent_info, "null");
 }
 
 /* agentHistory(engine, name) -> JSON array */
 static napi_value js_agent_history(napi_env env, napi_callback_info info) {
-  return agent_name_json(env, info, L.agent_history, "[]");
+  return engine_name_json(env, info, L.agent_history, "[]");
 }
 
-/* agent_name_flag runs one of the (engine, name[, int32 *flag]) calls:
- * op 0 clear_history, 1 save_state, 2 load_state (-> found), 3 remove
- * (-> removed). Returns a boolean for 2 and 3, else undefined. */
-static napi_value agent_name_flag(napi_env env, napi_callback_info info, int op) {
+/* engine_name_flag runs one of the (engine, name[, int32 *flag]) calls:
+ * fn(engine, name, &err) when flag_fn is NULL (clear_history, save_state;
+ * -> undefined), else flag_fn(engine, name, &flag, &err) (load_state ->
+ * found; remove -> removed). */
+static napi_value engine_name_flag(
+    napi_env env, napi_callback_info info,
+    llmspell_status (*fn)(llmspell_engine *, const char *, llmspell_error **),
+    llmspell_status (*flag_fn)(llmspell_engine *, const char *, int32_t *, llmspell_error **)) {
   size_t argc = 2;
   napi_value argv[2];
   strarg name;
   int32_t flag = 0;
-  llmspell_status st = LLMSPELL_OK;
   llmspell_error *err = NULL;
   NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
   handle *h = engine_id_args(env, argv, "name", &name);
   if (h == NULL) return NULL;
-  switch (op) {
-  case 0: st = L.agent_clear_history(h->ptr, name.p, &err); break;
-  case 1: st = L.agent_save_state(h->ptr, name.p, &err); break;
-  case 2: st = L.agent_load_state(h->ptr, name.p, &flag, &err); break;
-  default: st = L.agent_remove(h->ptr, name.p, &flag, &err); break;
-  }
+  llmspell_status st =
+      flag_fn != NULL ? flag_fn(h->ptr, name.p, &flag, &err) : fn(h->ptr, name.p, &err);
   strarg_free(&name);
   if (st != LLMSPELL_OK) {
     throw_status(env, st, err);
     return NULL;
   }
-  return op >= 2 ? make_bool(env, flag != 0) : NULL;
+  return flag_fn != NULL ? make_bool(env, flag != 0) : NULL;
 }
 
 static napi_value js_agent_clear_history(napi_env env, napi_callback_info info) {
-  return agent_name_flag(env, info, 0);
+  return engine_name_flag(env, info, L.agent_clear_history, NULL);
 }
 
 static napi_value js_agent_save_state(napi_env env, napi_callback_info info) {
-  return agent_name_flag(env, info, 1);
+  return engine_name_flag(env, info, L.agent_save_state, NULL);
 }
 
 static napi_value js_agent_load_state(napi_env env, napi_callback_info info) {
-  return agent_name_flag(env, info, 2);
+  return engine_name_flag(env, info, NULL, L.agent_load_state);
 }
 
 static napi_value js_agent_remove(napi_env env, napi_callback_info info) {
-  return agent_name_flag(env, info, 3);
+  return engine_name_flag(env, info, NULL, L.agent_remove);
 }
 
-/* agentWrapAsTool(engine, name, optionsJson|null) -> tool name */
-static napi_value js_agent_wrap_as_tool(napi_env env, napi_callback_info info) {
+/* engine_name_wrap runs fn(engine, name, optionsJson|null, &out, &len) for
+ * agentWrapAsTool and workflowWrapAsTool -> the tool's name. */
+static napi_value engine_name_wrap(napi_env env, napi_callback_info info,
+                                   llmspell_status (*fn)(llmspell_engine *, const char *,
+                                                         const char *, size_t, char **, size_t *,
+                                                         llmspell_error **)) {
   size_t argc = 3, len = 0;
   napi_value argv[3];
   strarg name, opts;
@@ -3319,7 +3327,7 @@ static napi_value js_agent_wrap_as_tool(napi_env env, napi_callback_info info) {
     strarg_free(&name);
     return NULL;
   }
-  llmspell_status st = L.agent_wrap_as_tool(h->ptr, name.p, opts.p, opts.len, &out, &len, &err);
+  llmspell_status st = fn(h->ptr, name.p, opts.p, opts.len, &out, &len, &err);
   strarg_free(&name);
   strarg_free(&opts);
   if (st != LLMSPELL_OK) {
@@ -3327,6 +3335,11 @@ static napi_value js_agent_wrap_as_tool(napi_env env, napi_callback_info info) {
     return NULL;
   }
   return take_text(env, out, len, "");
+}
+
+/* agentWrapAsTool(engine, name, optionsJson|null) -> tool name */
+static napi_value js_agent_wrap_as_tool(napi_env env, napi_callback_info info) {
+  return engine_name_wrap(env, info, L.agent_wrap_as_tool);
 }
 
 /* ------------------------------------------------------------------------ */
@@ -3367,40 +3380,20 @@ static napi_value js_workflow_create(napi_env env, napi_callback_info info) {
 static job *workflow_job(napi_env env, napi_callback_info info, int op, napi_value *argv,
                          napi_value *run_v) {
   size_t want = op == OP_WORKFLOW_EXECUTE ? 5 : 4, argc = want;
-  napi_valuetype t;
-  strarg name;
   if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return NULL;
   if (argc < want) {
     napi_throw_type_error(env, "ERR_INVALID_ARG_TYPE", "missing arguments");
     return NULL;
   }
-  handle *eh = get_handle(env, argv[0], KIND_ENGINE, 1);
-  if (eh == NULL) return NULL;
-  handle *rh = NULL;
-  if (napi_typeof(env, argv[want - 1], &t) != napi_ok) return NULL;
-  if (t != napi_null && t != napi_undefined) {
-    rh = get_handle(env, argv[want - 1], KIND_RUN, 1);
-    if (rh == NULL) return NULL;
-  }
-  if (!get_str(env, argv[1], 0, 1, op == OP_WORKFLOW_EXECUTE ? "name" : "runId", &name)) return NULL;
-  job *j = calloc(1, sizeof *j);
-  if (j == NULL || (j->arg = strdup(name.p)) == NULL) {
-    free(j);
-    strarg_free(&name);
-    napi_throw_error(env, NULL, "llmspell: out of memory");
-    return NULL;
-  }
-  strarg_free(&name);
-  j->op = op;
-  j->engine = eh->ptr;
-  j->run = rh != NULL ? rh->ptr : NULL;
+  job *j = name_job(env, argv, want - 1, op == OP_WORKFLOW_EXECUTE ? "name" : "runId", op);
+  if (j == NULL) return NULL;
   if (!get_bytes(env, argv[2], 1, "inputJson", &j->source, &j->source_len) ||
       (op == OP_WORKFLOW_EXECUTE &&
        !get_bytes(env, argv[3], 1, "optionsJson", &j->opts, &j->opts_len))) {
     job_free(j);
     return NULL;
   }
-  *run_v = rh != NULL ? argv[want - 1] : NULL;
+  *run_v = j->run != NULL ? argv[want - 1] : NULL;
   return j;
 }
 
@@ -3408,17 +3401,9 @@ static job *workflow_job(napi_env env, napi_callback_info info, int op, napi_val
  * tools meanwhile) and returns the result JSON, or throws. */
 static napi_value workflow_sync(napi_env env, napi_callback_info info, int op) {
   napi_value argv[5], rv;
-  int failed;
   job *j = workflow_job(env, info, op, argv, &rv);
   if (j == NULL) return NULL;
-  if (!sync_job_wait(j)) job_run(j);
-  napi_value v = job_value(env, j, &failed);
-  job_free(j);
-  if (v != NULL && failed) {
-    napi_throw(env, v);
-    return NULL;
-  }
-  return v;
+  return job_sync_value(env, j);
 }
 
 /* workflow_async submits a workflow job to the pool -> Promise<result JSON>. */
@@ -3457,55 +3442,22 @@ static napi_value js_workflow_list(napi_env env, napi_callback_info info) {
 
 /* workflowInfo(engine, name) -> JSON object */
 static napi_value js_workflow_info(napi_env env, napi_callback_info info) {
-  return agent_name_json(env, info, L.workflow_info, "null");
+  return engine_name_json(env, info, L.workflow_info, "null");
 }
 
 /* workflowRunRecord(engine, runId) -> JSON object */
 static napi_value js_workflow_run_record(napi_env env, napi_callback_info info) {
-  return agent_name_json(env, info, L.workflow_run_record, "null");
+  return engine_name_json(env, info, L.workflow_run_record, "null");
 }
 
 /* workflowRemove(engine, name) -> removed */
 static napi_value js_workflow_remove(napi_env env, napi_callback_info info) {
-  size_t argc = 2;
-  napi_value argv[2];
-  strarg name;
-  int32_t removed = 0;
-  llmspell_error *err = NULL;
-  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  handle *h = engine_id_args(env, argv, "name", &name);
-  if (h == NULL) return NULL;
-  llmspell_status st = L.workflow_remove(h->ptr, name.p, &removed, &err);
-  strarg_free(&name);
-  if (st != LLMSPELL_OK) {
-    throw_status(env, st, err);
-    return NULL;
-  }
-  return make_bool(env, removed != 0);
+  return engine_name_flag(env, info, NULL, L.workflow_remove);
 }
 
 /* workflowWrapAsTool(engine, name, optionsJson|null) -> tool name */
 static napi_value js_workflow_wrap_as_tool(napi_env env, napi_callback_info info) {
-  size_t argc = 3, len = 0;
-  napi_value argv[3];
-  strarg name, opts;
-  char *out = NULL;
-  llmspell_error *err = NULL;
-  NAPI_OK_OR_NULL(napi_get_cb_info(env, info, &argc, argv, NULL, NULL));
-  handle *h = engine_id_args(env, argv, "name", &name);
-  if (h == NULL) return NULL;
-  if (!get_str(env, argv[2], 1, 0, "optionsJson", &opts)) {
-    strarg_free(&name);
-    return NULL;
-  }
-  llmspell_status st = L.workflow_wrap_as_tool(h->ptr, name.p, opts.p, opts.len, &out, &len, &err);
-  strarg_free(&name);
-  strarg_free(&opts);
-  if (st != LLMSPELL_OK) {
-    throw_status(env, st, err);
-    return NULL;
-  }
-  return take_text(env, out, len, "");
+  return engine_name_wrap(env, info, L.workflow_wrap_as_tool);
 }
 
 /* ------------------------------------------------------------------------ */

@@ -16,41 +16,17 @@ const os = require('node:os');
 const path = require('node:path');
 const { Engine, Agents, Agent, AgentStream, Providers, LlmspellError } = require('..');
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const VECTORS = process.env.LLMSPELL_AGENT_VECTORS || path.join(REPO, 'tests', 'vectors', 'agent.json');
+const {
+  MODELS, vectorsPath, needModels, modelsOrFail, openModelEngine, isCode,
+} = require('../test-support/local-model');
+
+const VECTORS = process.env.LLMSPELL_AGENT_VECTORS || vectorsPath('agent');
 const { cases } = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
 
-const MODELS = process.env.LLMSPELL_MODELS_DIR || path.resolve(REPO, '..', 'shared', 'models');
-const HAVE_MODELS = ['stories260K.bin', 'tok512.bin']
-  .every((f) => fs.existsSync(path.join(MODELS, 'stories260K', f)));
-const MISSING = `model files missing under ${MODELS}/stories260K; ` +
-  'set LLMSPELL_MODELS_DIR to a folder holding stories260K/';
-
-// needModels: the options of a test that needs the model (skipped without
-// it, but failing when CI=true).
-function needModels() {
-  if (HAVE_MODELS || process.env.CI === 'true') return {};
-  return { skip: MISSING };
-}
-
-function modelsOrFail() {
-  if (!HAVE_MODELS) assert.fail(MISSING);
-}
-
-// openEngine opens a pebble engine in a fresh folder with the test models;
-// after the test it is closed and the folder removed.
+// openEngine opens an engine with the test models for one test (see
+// openModelEngine).
 function openEngine(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-node-agent-'));
-  const engine = new Engine({ storage: { data_dir: path.join(dir, 'data') }, models: { dir: MODELS } });
-  t.after(() => {
-    engine.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return engine;
-}
-
-function isCode(code) {
-  return (e) => e instanceof LlmspellError && e.code === code;
+  return openModelEngine(t, 'llmspell-node-agent-')[0];
 }
 
 // --- shared vectors ---------------------------------------------------------

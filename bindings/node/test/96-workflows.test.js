@@ -18,40 +18,16 @@ const os = require('node:os');
 const path = require('node:path');
 const { Engine, Workflows, Workflow, LlmspellError } = require('..');
 
-const REPO = path.resolve(__dirname, '..', '..', '..');
-const VECTORS = path.join(REPO, 'tests', 'vectors', 'workflow.json');
-const { cases } = JSON.parse(fs.readFileSync(VECTORS, 'utf8'));
+const {
+  vectorsPath, needModels, modelsOrFail, openModelEngine, isCode,
+} = require('../test-support/local-model');
 
-const MODELS = process.env.LLMSPELL_MODELS_DIR || path.resolve(REPO, '..', 'shared', 'models');
-const HAVE_MODELS = ['stories260K.bin', 'tok512.bin']
-  .every((f) => fs.existsSync(path.join(MODELS, 'stories260K', f)));
-const MISSING = `model files missing under ${MODELS}/stories260K; ` +
-  'set LLMSPELL_MODELS_DIR to a folder holding stories260K/';
+const { cases } = JSON.parse(fs.readFileSync(vectorsPath('workflow'), 'utf8'));
 
-function needModels() {
-  if (HAVE_MODELS || process.env.CI === 'true') return {};
-  return { skip: MISSING };
-}
-
-function modelsOrFail() {
-  if (!HAVE_MODELS) assert.fail(MISSING);
-}
-
-// openEngine opens a pebble engine in a fresh folder with the test models;
-// after the test it is closed and the folder removed. Returns [engine, dataDir].
+// openEngine opens an engine with the test models for one test (see
+// openModelEngine). Returns [engine, dataDir].
 function openEngine(t) {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'llmspell-node-wf-'));
-  const data = path.join(dir, 'data');
-  const engine = new Engine({ storage: { data_dir: data }, models: { dir: MODELS } });
-  t.after(() => {
-    engine.close();
-    fs.rmSync(dir, { recursive: true, force: true });
-  });
-  return [engine, data];
-}
-
-function isCode(code) {
-  return (e) => e instanceof LlmspellError && e.code === code;
+  return openModelEngine(t, 'llmspell-node-wf-');
 }
 
 const LONG_LOOP = {
