@@ -91,10 +91,12 @@ func (rn *run) saveStep(res *StepResult) {
 }
 
 func (rn *run) put(key []byte, m value.Map) {
-	var data []byte
-	n, err := value.Normalize(m) // Go callers may hand in plain ints
-	if err == nil {
-		data, err = value.Encode(n)
+	data, err := value.Encode(m)
+	if err != nil { // Go callers may hand in plain ints: normalize, then retry
+		var n value.Value
+		if n, err = value.Normalize(m); err == nil {
+			data, err = value.Encode(n)
+		}
 	}
 	if err == nil {
 		err = rn.reg.deps.Store.Set(key, data)
