@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import json
 from ctypes import c_int32
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Type
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Tuple, Type
 
-from . import _ffi
+from . import _ffi, _interrupt
 from .errors import InvalidArgumentError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -60,6 +60,20 @@ def _token_handle(token: "Optional[RunToken]") -> Any:
 def _engine_json(engine: "Engine", fn: Any, *args: Any) -> Any:
     """Call ``fn(handle, *args, &out, &len, &err)`` and decode its JSON."""
     text = _ffi.call_string(fn, engine._live(), *args)
+    return json.loads(text) if text is not None else None
+
+
+def _engine_run_json(
+    engine: "Engine", fn: Any, args: Tuple[Any, ...], token: "Optional[RunToken]", interruptible: bool
+) -> Any:
+    """Call the blocking ``fn(handle, *args, run, &out, &len, &err)``
+    through :func:`_interrupt.blocking` (so Ctrl-C stops it) and decode its
+    JSON; ``run`` is the token handle."""
+    run = _token_handle(token)
+    handle = engine._live()
+    text = _interrupt.blocking(
+        handle, token, run, interruptible, lambda r: _ffi.call_string(fn, handle, *args, r)
+    )
     return json.loads(text) if text is not None else None
 
 
