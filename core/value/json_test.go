@@ -161,3 +161,18 @@ func BenchmarkDecodeSmallMap(b *testing.B) {
 		}
 	}
 }
+
+func TestTruthy(t *testing.T) {
+	for _, c := range []struct {
+		v    Value
+		want bool
+	}{
+		{nil, false}, {false, false}, {true, true}, {int64(0), false}, {int64(-1), true}, {0.0, false},
+		{math.NaN(), false}, {0.5, true}, {"", false}, {"0", true}, {[]byte{}, false}, {List{}, false},
+		{List{nil}, true}, {Map{}, false}, {Map{"a": nil}, true},
+	} {
+		if got := Truthy(c.v); got != c.want {
+			t.Errorf("Truthy(%#v) = %v", c.v, got)
+		}
+	}
+}

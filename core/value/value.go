@@ -242,3 +242,28 @@ func Get(v Value, path string) (Value, bool) {
 	}
 	return v, true
 }
+
+// Truthy is the one notion of truth for conditions over values (workflow
+// conditions, template if blocks): nil, false, 0, NaN, "" and empty
+// bytes, lists and maps are false; everything else is true.
+func Truthy(v Value) bool {
+	switch x := v.(type) {
+	case nil:
+		return false
+	case bool:
+		return x
+	case int64:
+		return x != 0
+	case float64:
+		return x != 0 && !math.IsNaN(x)
+	case string:
+		return x != ""
+	case []byte:
+		return len(x) > 0
+	case List:
+		return len(x) > 0
+	case Map:
+		return len(x) > 0
+	}
+	return true
+}

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/llmspell/llmspell-go/core/errs"
+	"github.com/llmspell/llmspell-go/core/value"
 )
 
 // maxIterations caps every loop, bounded or not.
@@ -121,14 +122,7 @@ func (c *compiler) def(d *Def, where string) {
 		c.bad(where, "aggregate %q is not collect, last, first_n, last_n or none", d.Aggregate)
 	}
 	if d.Output != nil {
-		t, err := compileTemplate(d.Output)
-		if err != nil {
-			c.bad(where, "output: %v", err)
-		} else {
-			d.output = t
-			all := visible{names: names}
-			c.checkRefs(t.refs(), all, where+": output")
-		}
+		d.output = c.template(d.Output, visible{names: names}, where, "output")
 	}
 }
 
@@ -187,13 +181,7 @@ func (c *compiler) loop(d *Def, top visible, names map[string]bool, where string
 	}
 	if it.Collection != nil {
 		kinds++
-		t, err := compileTemplate(it.Collection)
-		if err != nil {
-			c.bad(where, "collection: %v", err)
-		} else {
-			it.collection = t
-			c.checkRefs(t.refs(), top, where+": collection")
-		}
+		it.collection = c.template(it.Collection, top, where, "collection")
 	}
 	if it.While != nil {
 		kinds++
@@ -220,6 +208,18 @@ func (c *compiler) loop(d *Def, top visible, names map[string]bool, where string
 		}
 		c.cond(it.BreakWhen, all, where+": break_when")
 	}
+}
+
+// template compiles a value with {{references}} and checks them against
+// what is visible there; nil after a reported problem.
+func (c *compiler) template(raw value.Value, v visible, where, what string) *template {
+	t, err := compileTemplate(raw)
+	if err != nil {
+		c.bad(where, "%s: %v", what, err)
+		return nil
+	}
+	c.checkRefs(t.refs(), v, where+": "+what)
+	return t
 }
 
 func (c *compiler) cond(cd *Cond, v visible, where string) {
@@ -299,13 +299,7 @@ func (c *compiler) step(s *Step, v visible, where string) {
 		c.bad(where, "timeout_ms must not be negative")
 	}
 	if s.Input != nil {
-		t, err := compileTemplate(s.Input)
-		if err != nil {
-			c.bad(where, "input: %v", err)
-		} else {
-			s.input = t
-			c.checkRefs(t.refs(), v, where+": input")
-		}
+		s.input = c.template(s.Input, v, where, "input")
 	}
 	if s.When != nil {
 		c.cond(s.When, v, where+": when")

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"fmt"
-	"math"
 	"strconv"
 	"strings"
 
@@ -130,30 +129,7 @@ func (e *expr) truth(en env) (bool, error) {
 	if err != nil {
 		return false, err
 	}
-	return truthy(v), nil
-}
-
-// truthy: nil, false, 0, "" and empty lists and maps are false.
-func truthy(v value.Value) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0 && !math.IsNaN(x)
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) > 0
-	case value.List:
-		return len(x) > 0
-	case value.Map:
-		return len(x) > 0
-	}
-	return true
+	return value.Truthy(v), nil
 }
 
 func (l *literal) eval(env) (value.Value, error) { return l.v, nil }
@@ -165,7 +141,7 @@ func (u *unary) eval(en env) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	return !truthy(v), nil
+	return !value.Truthy(v), nil
 }
 
 func (b *binary) eval(en env) (value.Value, error) {
@@ -175,17 +151,17 @@ func (b *binary) eval(en env) (value.Value, error) {
 	}
 	switch b.op {
 	case "and":
-		if !truthy(l) {
+		if !value.Truthy(l) {
 			return false, nil
 		}
 		r, err := b.r.eval(en)
-		return truthy(r), err
+		return value.Truthy(r), err
 	case "or":
-		if truthy(l) {
+		if value.Truthy(l) {
 			return true, nil
 		}
 		r, err := b.r.eval(en)
-		return truthy(r), err
+		return value.Truthy(r), err
 	}
 	r, err := b.r.eval(en)
 	if err != nil {

@@ -753,7 +753,7 @@ func (rn *run) truth(ctx context.Context, c *Cond, sc *scope, path string) (bool
 		if err != nil {
 			return false, err
 		}
-		return truthy(v), nil
+		return value.Truthy(v), nil
 	}
 	return c.e.truth(sc)
 }

@@ -756,28 +756,6 @@ func (r *tplRenderer) lookup(name string) value.Value {
 	return nil
 }
 
-func tplTruthy(v value.Value) bool {
-	switch x := v.(type) {
-	case nil:
-		return false
-	case bool:
-		return x
-	case int64:
-		return x != 0
-	case float64:
-		return x != 0
-	case string:
-		return x != ""
-	case []byte:
-		return len(x) > 0
-	case value.List:
-		return len(x) > 0
-	case value.Map:
-		return len(x) > 0
-	}
-	return true
-}
-
 func tplText(v value.Value) string {
 	switch x := v.(type) {
 	case nil:
@@ -844,7 +822,7 @@ func (r *tplRenderer) eval(x texpr) value.Value {
 	case tUnary:
 		v := r.eval(e.x)
 		if e.op == "not" {
-			return !tplTruthy(v)
+			return !value.Truthy(v)
 		}
 		n, ok := tplNum(v)
 		if !ok {
@@ -855,16 +833,16 @@ func (r *tplRenderer) eval(x texpr) value.Value {
 		switch e.op {
 		case "and":
 			l := r.eval(e.l)
-			if !tplTruthy(l) {
+			if !value.Truthy(l) {
 				return false
 			}
-			return tplTruthy(r.eval(e.r))
+			return value.Truthy(r.eval(e.r))
 		case "or":
 			l := r.eval(e.l)
-			if tplTruthy(l) {
+			if value.Truthy(l) {
 				return true
 			}
-			return tplTruthy(r.eval(e.r))
+			return value.Truthy(r.eval(e.r))
 		}
 		return r.binary(e.op, r.eval(e.l), r.eval(e.r))
 	case tFilter:
@@ -1099,7 +1077,7 @@ func (r *tplRenderer) filter(name string, v value.Value, args []value.Value) val
 		}
 		return int64(len([]rune(tplText(v))))
 	case "default", "d":
-		if !tplTruthy(v) {
+		if !value.Truthy(v) {
 			return arg(0, "")
 		}
 		return v
@@ -1242,7 +1220,7 @@ func (r *tplRenderer) render(nodes []tnode) {
 		case nIf:
 			done := false
 			for i, c := range x.conds {
-				if tplTruthy(r.eval(c)) {
+				if value.Truthy(r.eval(c)) {
 					r.render(x.bodies[i])
 					done = true
 					break
@@ -1253,7 +1231,7 @@ func (r *tplRenderer) render(nodes []tnode) {
 			}
 		case nWith:
 			v := r.eval(x.x)
-			if !tplTruthy(v) {
+			if !value.Truthy(v) {
 				r.render(x.els)
 				continue
 			}
