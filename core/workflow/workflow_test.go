@@ -741,3 +741,34 @@ func TestConcurrentRunsOfOneWorkflow(t *testing.T) {
 		}
 	}
 }
+
+// TestResumeFromSavedDefinition resumes a run whose workflow is not
+// registered (a new process that only knows the run id): the definition
+// saved with the run is used. One with host functions cannot be.
+func TestResumeFromSavedDefinition(t *testing.T) {
+	f := newFixture(t, "")
+	w := f.build(t, value.Map{"name": "unregistered", "steps": steps(
+		value.Map{"name": "id", "tool": "uuid"},
+		value.Map{"name": "q", "type": "input"},
+		value.Map{"name": "c", "tool": "concat", "input": value.Map{"a": "{{steps.q.output}}", "b": "{{steps.id.output.uuid}}"}},
+	)})
+	res, err := w.Execute(ctx, nil, &RunOptions{RunID: "saved-def"})
+	must(t, err)
+	if res.Status != StatusWaitingInput {
+		t.Fatalf("%v", res.Map())
+	}
+	res2, err := f.reg.Resume(ctx, "saved-def", "ok", nil)
+	must(t, err)
+	if !res2.Success || res2.Output != "ok|"+res.Steps[0].Output.(value.Map)["uuid"].(string) {
+		t.Fatalf("%v", res2.Map())
+	}
+	fn, err := f.reg.Build(&Def{Name: "hosted", Steps: []Step{
+		{Name: "q", Type: StepInput},
+		{Name: "f", Type: StepFunction, Fn: func(context.Context, *StepContext) (value.Value, error) { return 1, nil }}}})
+	must(t, err)
+	_, err = fn.Execute(ctx, nil, &RunOptions{RunID: "hosted-1"})
+	must(t, err)
+	if _, err := f.reg.Resume(ctx, "hosted-1", "x", nil); errs.KindOf(err) != errs.KindNotFound || !strings.Contains(err.Error(), "register it again") {
+		t.Fatalf("host functions: %v", err)
+	}
+}
