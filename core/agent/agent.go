@@ -251,7 +251,7 @@ func (r *Registry) Remove(name string) bool {
 }
 
 func (r *Registry) publish(typ string, data value.Map, corr string) {
-	if r.deps.Events != nil {
+	if r.deps.Events != nil && r.deps.Events.Active(typ) {
 		r.deps.Events.Publish(typ, data, &event.PublishOptions{Source: "agent", CorrelationID: corr})
 	}
 }

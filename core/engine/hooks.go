@@ -140,6 +140,7 @@ func (e *Engine) eventHooks() event.Hooks {
 			}
 			return out.Data, false, nil
 		},
+		Wanted: func(string) bool { return e.hooks.Has(hook.BeforeEventEmit) || e.hooks.Has(hook.AfterEventEmit) },
 		AfterPublish: func(ev event.Event) {
 			if e.hooks.Has(hook.AfterEventEmit) && !(len(ev.Type) > 5 && ev.Type[:5] == "hook.") {
 				e.hooks.Run(context.Background(), &hook.Context{Point: hook.AfterEventEmit,

@@ -325,6 +325,9 @@ type Hooks struct {
 	BeforePublish func(typ string, data value.Value) (nd value.Value, skip bool, err error)
 	// AfterPublish sees every delivered event.
 	AfterPublish func(ev Event)
+	// Wanted reports whether the hooks above want events of a type even
+	// when no subscription matches (see Bus.Active). Nil means no.
+	Wanted func(typ string) bool
 }
 
 // Options configures New. A nil *Options means the defaults.
@@ -454,6 +457,19 @@ func (b *Bus) matching(typ string) ([]*Subscription, error) {
 	}
 	b.cache[typ] = subs
 	return subs, nil
+}
+
+// Active reports whether an event of type typ would reach anyone: a
+// matching subscription (a handler, a pull subscription, the journal) or
+// a hook that wants it. Components publishing often check it first and
+// skip building events nobody receives; such events take no sequence
+// number and are not counted as published.
+func (b *Bus) Active(typ string) bool {
+	subs, err := b.matching(typ)
+	if err != nil {
+		return false
+	}
+	return len(subs) > 0 || b.hooks.Wanted != nil && b.hooks.Wanted(typ)
 }
 
 // Publish sends an event to every matching subscription and returns it as

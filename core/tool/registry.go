@@ -231,7 +231,7 @@ func (r *Registry) Categories() []string {
 }
 
 func (r *Registry) publish(typ string, data value.Map) {
-	if r.events != nil {
+	if r.events != nil && r.events.Active(typ) {
 		r.events.Publish(typ, data, &event.PublishOptions{Source: "tool"})
 	}
 }

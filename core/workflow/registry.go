@@ -192,7 +192,7 @@ func (r *Registry) WrapAsTool(name, toolName, description string) (*tool.Tool, e
 }
 
 func (r *Registry) publish(typ string, data value.Map, runID string) {
-	if r.deps.Events != nil {
+	if r.deps.Events != nil && r.deps.Events.Active(typ) {
 		r.deps.Events.Publish(typ, data, &event.PublishOptions{Source: "workflow", CorrelationID: runID})
 	}
 }
