@@ -281,3 +281,34 @@ func BenchmarkPublish(b *testing.B) {
 		})
 	}
 }
+
+func TestActive(t *testing.T) {
+	b := New(nil)
+	if b.Active("agent.started") {
+		t.Fatal("active with no subscription")
+	}
+	sub, err := b.Subscribe("agent.*", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !b.Active("agent.started") || b.Active("tool.started") {
+		t.Fatal("pattern not honoured")
+	}
+	b.Unsubscribe(sub.ID())
+	if b.Active("agent.started") {
+		t.Fatal("still active after unsubscribe")
+	}
+	want := false
+	h := New(&Options{Hooks: Hooks{Wanted: func(string) bool { return want }}})
+	if h.Active("x") {
+		t.Fatal("hook not asked")
+	}
+	want = true
+	if !h.Active("x") {
+		t.Fatal("a wanting hook makes it active")
+	}
+	b.Close()
+	if b.Active("agent.started") {
+		t.Fatal("active after close")
+	}
+}
