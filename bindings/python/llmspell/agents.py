@@ -26,8 +26,8 @@ An input is a str (the user's text) or a dict ``{"text", "messages"?,
 Blocking calls (:meth:`Agent.execute`, the waits of a :class:`DeltaStream`)
 release the GIL. :meth:`Agent.execute` takes a
 :class:`~llmspell.RunToken` through which another thread can cancel it, and
-on the main thread runs the turn on a helper thread so that Ctrl-C stops
-it (``interruptible``); a
+on the main thread watches for Ctrl-C so that it stops the turn
+(``interruptible``); a
 :class:`DeltaStream` waits in slices of at most 250 ms, so Ctrl-C reaches
 a main thread that reads one, and closing it (or breaking out of a ``with``
 block or a ``for`` loop over it, once the generator is collected) cancels
@@ -265,8 +265,8 @@ class Agent(_Entry):
         self, input: AgentInput, token: "Optional[RunToken]" = None, *, interruptible: bool = True
     ) -> Dict[str, Any]:
         """Run one turn (with its tool loop) and return the result. The GIL
-        is released while it runs; on the main thread the turn runs on a
-        helper thread so that Ctrl-C stops it (see ``interruptible``).
+        is released while it runs; on the main thread Ctrl-C stops it (see
+        ``interruptible``).
 
         Wraps ``llmspell_agent_execute``.
 
@@ -274,12 +274,13 @@ class Agent(_Entry):
             input: the user's text, or ``{"text", "messages"?, "parameters"?}``.
             token: a :class:`~llmspell.RunToken` through which another
                 thread may cancel the turn. An interrupt never cancels it.
-            interruptible: True (the default) runs the turn on a helper
-                thread when called on the main thread with a Python SIGINT
-                handler (as by default), so Ctrl-C cancels it and raises
-                KeyboardInterrupt once it has stopped; False calls the
-                library on this thread, saving the thread's start and join
-                (about 0.1-0.2 ms) for short calls in a hot loop.
+            interruptible: True (the default), when called on the main
+                thread with a Python SIGINT handler (as by default), makes
+                Ctrl-C cancel the turn and raise KeyboardInterrupt once it
+                has stopped (see the README's "Cancellation and Ctrl-C");
+                False calls the library plainly, saving a few µs (0.1 ms
+                with a SIGINT handler of your own or an asyncio loop) for
+                short calls in a hot loop.
 
         Returns:
             The result dict (see the module docstring).

@@ -9,8 +9,7 @@ raises :class:`~llmspell.errors.ClosedError` without reaching the library.
 Thread-safety: every method of both classes may be called from any thread,
 concurrently. :meth:`Engine.run` releases the GIL while the script runs, so
 several threads can run scripts on one engine in parallel; on the main
-thread it runs the script on a helper thread so that Ctrl-C stops it (see
-``_interrupt``).
+thread Ctrl-C stops it (see ``_interrupt``).
 """
 
 from __future__ import annotations
@@ -148,9 +147,9 @@ class RunToken:
         Wraps ``llmspell_run_cancel``. Safe from any thread, including while
         a run is in progress on another thread. If the run is just finishing
         the cancel may come too late; it then still applies to later runs.
-        A call that runs on a helper thread (see ``interruptible`` of
-        :meth:`Engine.run`) under a token of its own is cancelled through
-        that token as well.
+        An interruptible call (see ``interruptible`` of
+        :meth:`Engine.run`) runs under a token of its own, which is
+        cancelled as well.
 
         Raises:
             ClosedError: the token was closed.
@@ -527,9 +526,9 @@ class Engine:
         """Run a script to completion. The GIL is released while it runs.
 
         Called on the main thread (with a Python SIGINT handler, as by
-        default), the script runs on a helper thread while this thread
-        waits in slices, so Ctrl-C stops it: the run is cancelled, and
-        KeyboardInterrupt is raised once it has stopped.
+        default), Ctrl-C stops it: the run is cancelled, and
+        KeyboardInterrupt is raised once it has stopped (see the README's
+        "Cancellation and Ctrl-C").
 
         Wraps ``llmspell_engine_run``.
 
@@ -545,10 +544,10 @@ class Engine:
                 default.
             token: a :class:`RunToken` through which another thread may
                 cancel the run. An interrupt never cancels it.
-            interruptible: False runs the script on this thread, saving
-                the helper thread's start and join (about 0.1-0.2 ms) for
-                short runs in a hot loop; Ctrl-C then waits for the run to
-                end.
+            interruptible: False calls the library plainly, saving a few
+                µs (0.1 ms with a SIGINT handler of your own or an asyncio
+                loop) for short runs in a hot loop; Ctrl-C then waits for
+                the run to end.
 
         Returns:
             A :class:`RunResult` with the returned ``value`` and the printed

@@ -3,9 +3,13 @@ while Workflow.execute, Workflows.resume, Engine.run (Lua and JS busy
 loops) or Agent.execute (waiting on a loopback model server that never
 answers) runs raises KeyboardInterrupt within about 2 s,
 cancels the run (a workflow's record says "cancelled"), leaves no thread
-behind, and leaves the engine working; a caller's RunToken still cancels
-(before and during the call) and is never cancelled by an interrupt;
-``interruptible=False`` and calls from other threads use no helper thread.
+behind but the binding's two long-lived daemon threads (``llmspell-sigint``,
+the watcher, and ``llmspell-call``, the fallback helper), restores the
+SIGINT handler and the signal wakeup fd, and leaves the engine working; a
+caller's RunToken still cancels (before and during the call) and is never
+cancelled by an interrupt; the call is made on the main thread unless
+another SIGINT handler or wakeup fd is installed, and ``interruptible=False``
+and calls from other threads are made directly on the caller's thread.
 
 pytest keeps Python's default SIGINT handler, so the SIGINT raises
 KeyboardInterrupt on the main thread as in a plain script. Each long call
@@ -18,7 +22,7 @@ import signal
 import socket
 import threading
 import time
-from typing import Any, Callable, Dict, Iterator, List
+from typing import Any, Callable, Dict, Iterator, List, Set
 
 import pytest
 
@@ -44,11 +48,28 @@ def default_sigint() -> Iterator[None]:
     yield
 
 
-def interrupted(call: Callable[[], Any], delay: float = DELAY) -> float:
+#: The binding's long-lived daemon threads, each started by the first call
+#: that needs it (see llmspell/_interrupt.py).
+DAEMONS = ("llmspell-sigint", "llmspell-call")
+
+
+def assert_nothing_left(before: Set[threading.Thread], wakeup_fd: int = -1) -> None:
+    """No thread but the binding's daemons has been started since ``before``
+    (``set(threading.enumerate())``), each at most once; the SIGINT handler
+    is the default one and the signal wakeup fd is ``wakeup_fd``."""
+    extra = [t for t in threading.enumerate() if t not in before]
+    assert all(t.name in DAEMONS and t.daemon for t in extra), [t.name for t in extra]
+    names = [t.name for t in threading.enumerate()]
+    assert all(names.count(n) <= 1 for n in DAEMONS), names
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    assert signal.set_wakeup_fd(wakeup_fd, warn_on_full_buffer=False) == wakeup_fd
+
+
+def interrupted(call: Callable[[], Any], delay: float = DELAY, wakeup_fd: int = -1) -> float:
     """Run ``call`` with a SIGINT sent to the process ``delay`` seconds in;
     assert that it raises KeyboardInterrupt and that no thread is left over.
     Returns the seconds from the SIGINT to the KeyboardInterrupt."""
-    before = threading.active_count()
+    before = set(threading.enumerate())
     timer = threading.Timer(delay, os.kill, (os.getpid(), signal.SIGINT))
     t0 = time.monotonic()
     timer.start()
@@ -59,7 +80,7 @@ def interrupted(call: Callable[[], Any], delay: float = DELAY) -> float:
     finally:
         timer.cancel()
         timer.join()
-    assert threading.active_count() == before, [t.name for t in threading.enumerate()]
+    assert_nothing_left(before, wakeup_fd)
     assert elapsed >= delay * 0.9, "the call ended before the SIGINT"
     assert elapsed - delay < LIMIT, f"KeyboardInterrupt {elapsed - delay:.2f} s after the SIGINT"
     return elapsed - delay
@@ -201,27 +222,139 @@ def test_callers_token_cancels_script(engine) -> None:
 # --- which thread runs the call -------------------------------------------------
 
 
-def test_helper_thread_only_when_ctrl_c_can_reach(engine) -> None:
-    seen: List[str] = []
+def where_tool(engine: llmspell.Engine, seen: List[str]) -> llmspell.Workflow:
+    """A one-step workflow whose Python tool notes the thread it runs on."""
 
     def where(params: Dict[str, Any]) -> Dict[str, Any]:
         seen.append(threading.current_thread().name)
         return {}
 
     engine.tools.register("where", where)
-    wf = engine.workflows.create({"name": "w", "type": "sequential",
-                                  "steps": [{"name": "s", "type": "function", "function": "where"}]})
-    before = threading.active_count()
+    return engine.workflows.create({"name": "w", "type": "sequential",
+                                    "steps": [{"name": "s", "type": "function", "function": "where"}]})
+
+
+def test_the_call_stays_on_the_callers_thread(engine) -> None:
+    seen: List[str] = []
+    wf = where_tool(engine, seen)
+    before = set(threading.enumerate())
     assert wf.execute()["success"]
     assert wf.execute(interruptible=False)["success"]
     t = threading.Thread(target=wf.execute, name="caller")
     t.start()
     t.join()
-    assert seen == ["llmspell-call", threading.main_thread().name, "caller"]
-    assert threading.active_count() == before
+    main = threading.main_thread().name
+    assert seen == [main, main, "caller"]
+    # A call from a tool running on the main thread, within a watched call,
+    # is made directly.
+    got: List[Any] = []
+    engine.tools.register("nested", lambda p: got.append(engine.run("return 2").value) or {})
+    engine.run('Tool.invoke("nested", {})')
+    assert got == [2]
+    assert_nothing_left(before)
 
 
-def test_errors_and_results_come_back_from_the_helper(engine) -> None:
+def test_ctrl_c_delivered_to_another_thread(engine) -> None:
+    """The C-level handler runs on the thread the signal is sent to and
+    writes to the wakeup fd from there; the watcher cancels the call."""
+    timer = threading.Timer(DELAY, lambda: signal.pthread_kill(threading.get_ident(), signal.SIGINT))
+    before = set(threading.enumerate())
+    t0 = time.monotonic()
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            engine.run("while true do end", timeout_ms=20000)
+    finally:
+        timer.join()
+    assert DELAY * 0.9 <= time.monotonic() - t0 < DELAY + LIMIT
+    assert_nothing_left(before)
+    still_works(engine)
+
+
+def test_helper_thread_for_another_sigint_handler(engine) -> None:
+    seen: List[str] = []
+    wf = where_tool(engine, seen)
+    before = set(threading.enumerate())
+
+    class Stop(Exception):
+        pass
+
+    def handler(signum: int, frame: Any) -> None:
+        raise Stop
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        assert wf.execute()["success"]
+        assert wf.execute(interruptible=False)["success"]
+        timer = threading.Timer(DELAY, os.kill, (os.getpid(), signal.SIGINT))
+        timer.start()
+        t0 = time.monotonic()
+        try:
+            with pytest.raises(Stop):  # what the handler raised
+                engine.run("while true do end", timeout_ms=20000)
+        finally:
+            timer.join()
+        assert time.monotonic() - t0 < DELAY + LIMIT
+        assert signal.getsignal(signal.SIGINT) is handler
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+    assert seen == ["llmspell-call", threading.main_thread().name]
+    still_works(engine)
+    assert_nothing_left(before)
+
+
+def test_helper_thread_for_another_wakeup_fd(engine) -> None:
+    """With a wakeup fd of its own installed (as asyncio's event loop does),
+    the call goes to the helper thread, and the fd gets the SIGINT."""
+    seen: List[str] = []
+    wf = where_tool(engine, seen)
+    r, w = socket.socketpair()
+    r.setblocking(False)
+    w.setblocking(False)
+    before = set(threading.enumerate())
+    assert signal.set_wakeup_fd(w.fileno(), warn_on_full_buffer=False) == -1
+    try:
+        assert wf.execute()["success"]
+        interrupted(lambda: engine.run("while true do end", timeout_ms=20000), wakeup_fd=w.fileno())
+    finally:
+        assert signal.set_wakeup_fd(-1) == w.fileno()
+    try:
+        assert r.recv(16) == bytes([signal.SIGINT])
+    finally:
+        r.close()
+        w.close()
+    assert seen == ["llmspell-call"]
+    still_works(engine)
+    assert_nothing_left(before)
+
+
+def test_ctrl_c_in_a_python_tool_on_the_main_thread(engine) -> None:
+    """A SIGINT while a Python tool runs on the main thread (called back from
+    a Lua spell) does not raise inside the tool: the run is cancelled and
+    KeyboardInterrupt is raised once it has returned."""
+    calls: List[str] = []
+
+    def kill_me(params: Dict[str, Any]) -> Dict[str, Any]:
+        calls.append(threading.current_thread().name)
+        if len(calls) == 1:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(0.2)  # the watcher cancels the run meanwhile
+        calls.append("done")
+        return {}
+
+    engine.tools.register("kill_me", kill_me)
+    before = set(threading.enumerate())
+    t0 = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        engine.run('while true do Tool.invoke("kill_me", {}) end', timeout_ms=20000)
+    assert time.monotonic() - t0 < LIMIT
+    assert calls[:2] == [threading.main_thread().name, "done"]
+    assert len(calls) <= 4, calls
+    assert_nothing_left(before)
+    still_works(engine)
+
+
+def test_errors_and_results_come_back(engine) -> None:
     with pytest.raises(llmspell.ScriptError) as info:
         engine.run("print('before'); error('boom')")
     assert info.value.output.strip() == "before"
