@@ -15,17 +15,18 @@ import (
 
 // Config is the whole engine configuration.
 type Config struct {
-	Storage Storage
-	State   State
-	Session Session
-	Backup  Backup
-	Events  Events
-	Hooks   Hooks
-	Tools   Tools
-	Script  Script
-	Logging Logging
-	Agents  Agents
-	Models  Models
+	Storage   Storage
+	State     State
+	Session   Session
+	Backup    Backup
+	Events    Events
+	Hooks     Hooks
+	Tools     Tools
+	Script    Script
+	Logging   Logging
+	Agents    Agents
+	Workflows Workflows
+	Models    Models
 	// Providers are the [providers.<name>] tables, sorted by name.
 	Providers []Provider
 }
@@ -43,6 +44,16 @@ type Agents struct {
 	MaxConversationLength int64
 	// TimeoutMS bounds one execute; 0 means none. Default: 0.
 	TimeoutMS int64
+}
+
+// Workflows configures workflow runs (docs/workflows.md).
+type Workflows struct {
+	// MaxRuns bounds the run records (checkpoints) kept in the store: past
+	// it, the oldest finished runs are deleted; runs that may still be
+	// resumed (running, waiting for input, failed, cancelled) are kept
+	// unless they are older than every finished one. 0 keeps all.
+	// Default: 1000.
+	MaxRuns int64
 }
 
 // Models configures where local models live.

@@ -122,6 +122,8 @@ var fields = []field{
 	num("agents", "max_conversation_length", 50, func(c *Config) *int64 { return &c.Agents.MaxConversationLength }, atLeast(0)),
 	num("agents", "timeout_ms", 0, func(c *Config) *int64 { return &c.Agents.TimeoutMS }, atLeast(0)),
 
+	num("workflows", "max_runs", 1000, func(c *Config) *int64 { return &c.Workflows.MaxRuns }, atLeast(0)),
+
 	str("models", "dir", "", func(c *Config) *string { return &c.Models.Dir }, nil),
 
 	str("logging", "level", "info", func(c *Config) *string { return &c.Logging.Level }, oneOf("debug", "info", "warn", "error")),

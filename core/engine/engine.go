@@ -169,7 +169,7 @@ func New(opts *Options) (*Engine, error) {
 	e.providers = newProviders(cfg, opts.LookupEnv)
 	e.agents = e.newAgents()
 	e.workflows = workflow.NewRegistry(workflow.Deps{Tools: e.tools, Agents: e.agents, Hooks: e.hooks, Events: e.events, Store: e.store, Sync: e.state.SyncWrites,
-		OnRun: e.recordWorkflowRun})
+		OnRun: e.recordWorkflowRun, MaxRuns: int(cfg.Workflows.MaxRuns)})
 	e.fireSystem(hook.SystemStartup, "system.startup")
 	return e, nil
 }

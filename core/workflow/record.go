@@ -249,3 +249,88 @@ func (r *Registry) Resume(ctx context.Context, id string, answer value.Value, op
 	}
 	return rn.execute(ctx, opts.Timeout, false)
 }
+
+// Run records are indexed by start time under workflow/idx/<ns><id>, so
+// the oldest can be pruned when there are more than Deps.MaxRuns.
+const idxPrefix = "workflow/idx/"
+
+// indexRun records a new run's start.
+func (r *Registry) indexRun(id string) {
+	if r.deps.Store == nil || r.deps.MaxRuns <= 0 {
+		return
+	}
+	r.deps.Store.Set([]byte(fmt.Sprintf("%s%016x%s", idxPrefix, uint64(time.Now().UnixNano()), id)), []byte(id))
+}
+
+// maybePrune prunes now and then: after every max(16, MaxRuns/8) runs, by
+// one caller at a time, so the cost is spread thin.
+func (r *Registry) maybePrune() {
+	max := r.deps.MaxRuns
+	if max <= 0 || r.deps.Store == nil {
+		return
+	}
+	every := int64(max / 8)
+	if every < 16 {
+		every = 16
+	}
+	if r.runs.Add(1) < every || !r.pruneMu.TryLock() {
+		return
+	}
+	defer r.pruneMu.Unlock()
+	r.runs.Store(0)
+	r.prune()
+}
+
+// prune deletes the oldest run records beyond MaxRuns: completed ones
+// first, then failed, cancelled and timed-out ones; runs still running or
+// waiting for input are never deleted.
+func (r *Registry) prune() {
+	st := r.deps.Store
+	type entry struct {
+		key []byte
+		id  string
+	}
+	var all []entry
+	st.Scan([]byte(idxPrefix), func(k, v []byte) bool {
+		all = append(all, entry{append([]byte(nil), k...), string(v)})
+		return true
+	})
+	excess := len(all) - r.deps.MaxRuns
+	for _, deletable := range []map[string]bool{
+		{StatusCompleted: true},
+		{StatusFailed: true, StatusCancelled: true, StatusTimeout: true},
+	} {
+		for i := 0; i < len(all) && excess > 0; i++ {
+			e := all[i]
+			if e.key == nil {
+				continue
+			}
+			h, ok, err := r.loadHeader(e.id)
+			if err != nil {
+				continue
+			}
+			status, _ := h["status"].(string)
+			if ok && !deletable[status] {
+				continue
+			}
+			r.deleteRun(e.id, e.key)
+			all[i].key = nil
+			excess--
+		}
+	}
+}
+
+// deleteRun removes a run's header, steps and index entry in one batch.
+func (r *Registry) deleteRun(id string, idxKey []byte) {
+	st := r.deps.Store
+	b := st.NewBatch()
+	st.Scan([]byte(runPrefix+id+"/s/"), func(k, _ []byte) bool {
+		b.Delete(append([]byte(nil), k...))
+		return true
+	})
+	b.Delete(headerKey(id))
+	b.Delete(idxKey)
+	if err := b.Commit(); err != nil {
+		r.publish("workflow.checkpoint.failed", value.Map{"run_id": id, "error": err.Error()}, id)
+	}
+}

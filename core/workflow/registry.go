@@ -4,6 +4,7 @@ import (
 	"context"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/llmspell/llmspell-go/core/agent"
 	"github.com/llmspell/llmspell-go/core/errs"
@@ -32,6 +33,8 @@ type Deps struct {
 	// records them in the current session's history). It runs on the
 	// caller's goroutine and must not block.
 	OnRun func(ctx context.Context, workflow string, input value.Value, res *Result, err error)
+	// MaxRuns bounds the run records kept (0: all); see prune.
+	MaxRuns int
 }
 
 // Registry holds an engine's workflows by name and runs them. It is safe
@@ -41,6 +44,10 @@ type Registry struct {
 
 	mu    sync.RWMutex
 	flows map[string]*Workflow
+
+	// runs counts runs started since the last prune.
+	runs    atomic.Int64
+	pruneMu sync.Mutex
 }
 
 // NewRegistry returns an empty registry.

@@ -296,6 +296,8 @@ func (w *Workflow) Execute(ctx context.Context, input value.Value, opts *RunOpti
 		return nil, err
 	}
 	rn := &run{reg: w.reg, id: id, wf: w, input: input, shared: &shared{m: value.Map{}}}
+	w.reg.indexRun(id)
+	defer w.reg.maybePrune()
 	return rn.execute(ctx, opts.Timeout, true)
 }
 

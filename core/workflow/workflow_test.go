@@ -772,3 +772,49 @@ func TestResumeFromSavedDefinition(t *testing.T) {
 		t.Fatalf("host functions: %v", err)
 	}
 }
+
+// TestOldRunsArePruned keeps at most MaxRuns run records: the oldest
+// finished runs go (header, steps and index), a paused run stays.
+func TestOldRunsArePruned(t *testing.T) {
+	f := newFixture(t, "")
+	f.reg.deps.MaxRuns = 20
+	paused := f.build(t, value.Map{"name": "p", "steps": steps(value.Map{"name": "q", "type": "input"})})
+	res, err := paused.Execute(ctx, nil, &RunOptions{RunID: "keep-me"})
+	must(t, err)
+	if res.Status != StatusWaitingInput {
+		t.Fatal(res.Map())
+	}
+	w := f.build(t, value.Map{"name": "w", "steps": steps(value.Map{"name": "u", "tool": "uuid"}, value.Map{"name": "v", "tool": "uuid"})})
+	var first, last string
+	for i := 0; i < 100; i++ {
+		res, err := w.Execute(ctx, nil, nil)
+		must(t, err)
+		if i == 0 {
+			first = res.RunID
+		}
+		last = res.RunID
+	}
+	f.reg.prune() // settle: pruning otherwise runs every 16 runs
+	count := 0
+	f.store.Scan([]byte(idxPrefix), func(_, _ []byte) bool { count++; return true })
+	if count != 20 {
+		t.Fatalf("%d runs indexed, want 20", count)
+	}
+	if _, err := f.reg.RunRecord("keep-me"); err != nil {
+		t.Fatalf("the paused run was pruned: %v", err)
+	}
+	if _, err := f.reg.RunRecord(last); err != nil {
+		t.Fatalf("the newest run was pruned: %v", err)
+	}
+	if _, err := f.reg.RunRecord(first); errs.KindOf(err) != errs.KindNotFound {
+		t.Fatalf("the oldest run is still there: %v", err)
+	}
+	leftover := 0
+	f.store.Scan([]byte(runPrefix+first), func(_, _ []byte) bool { leftover++; return true })
+	if leftover != 0 {
+		t.Fatalf("%d keys of a pruned run remain", leftover)
+	}
+	if _, err := f.reg.Resume(ctx, "keep-me", "yes", nil); err != nil {
+		t.Fatal(err)
+	}
+}
