@@ -108,13 +108,13 @@ func newFixture(t *testing.T, answer func(req *provider.Request) (*provider.Resp
 		Schema: value.Map{"type": "object", "required": value.List{"a", "b"},
 			"properties": value.Map{"a": value.Map{"type": "number"}, "b": value.Map{"type": "number"}}},
 		Fn: func(ctx context.Context, c *tool.Call) (value.Value, error) {
-			a, _ := number(c.Params["a"])
-			b, _ := number(c.Params["b"])
+			a, _ := value.Number(c.Params["a"])
+			b, _ := value.Number(c.Params["b"])
 			return a + b, nil
 		}}))
 	must(t, f.tools.Register(&tool.Tool{Name: "nap", Description: "sleeps ms",
 		Fn: func(ctx context.Context, c *tool.Call) (value.Value, error) {
-			ms, _ := number(c.Params["ms"])
+			ms, _ := value.Number(c.Params["ms"])
 			select {
 			case <-time.After(time.Duration(ms) * time.Millisecond):
 				return "rested", nil

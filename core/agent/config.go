@@ -33,7 +33,7 @@ func ConfigFromMap(m value.Map) (Config, error) {
 		if !ok || v == nil {
 			return 0, false
 		}
-		n, ok := number(v)
+		n, ok := value.Number(v)
 		if !ok {
 			problems = append(problems, k+" must be a number, got "+value.TypeOf(v).String())
 		}
@@ -112,7 +112,7 @@ func ConfigFromMap(m value.Map) (Config, error) {
 			problems = append(problems, "resource_limits must be a table/object")
 		}
 		for _, k := range []string{"timeout_ms", "max_execution_time_ms"} {
-			if n, ok := number(rl[k]); ok {
+			if n, ok := value.Number(rl[k]); ok {
 				c.Timeout = time.Duration(n * float64(time.Millisecond))
 			}
 		}

@@ -135,17 +135,17 @@ func resultFromMap(v value.Value) *Result {
 			tc.Success, _ = cm["success"].(bool)
 			tc.Result = cm["result"]
 			tc.Error, _ = cm["error"].(string)
-			if d, ok := number(cm["duration_ms"]); ok {
+			if d, ok := value.Number(cm["duration_ms"]); ok {
 				tc.Duration = time.Duration(d * float64(time.Millisecond))
 			}
 			r.ToolCalls = append(r.ToolCalls, tc)
 		}
 	}
 	if u, ok := m["usage"].(value.Map); ok {
-		if n, ok := number(u["input_tokens"]); ok {
+		if n, ok := value.Number(u["input_tokens"]); ok {
 			r.Usage.InputTokens = int(n)
 		}
-		if n, ok := number(u["output_tokens"]); ok {
+		if n, ok := value.Number(u["output_tokens"]); ok {
 			r.Usage.OutputTokens = int(n)
 		}
 	}
@@ -154,24 +154,14 @@ func resultFromMap(v value.Value) *Result {
 		r.Provider, _ = md["provider"].(string)
 		r.FinishReason, _ = md["finish_reason"].(string)
 		r.CorrelationID, _ = md["correlation_id"].(string)
-		if d, ok := number(md["execution_time_ms"]); ok {
+		if d, ok := value.Number(md["execution_time_ms"]); ok {
 			r.Duration = time.Duration(d * float64(time.Millisecond))
 		}
-		if n, ok := number(md["rounds"]); ok {
+		if n, ok := value.Number(md["rounds"]); ok {
 			r.Rounds = int(n)
 		}
 	}
 	return r
-}
-
-func number(v value.Value) (float64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return float64(n), true
-	case float64:
-		return n, true
-	}
-	return 0, false
 }
 
 // DeltaFunc receives each piece of a streamed answer as it arrives: text,
@@ -397,7 +387,7 @@ func (a *Agent) request(params value.Map) (*provider.Request, error) {
 	req := &provider.Request{System: a.cfg.SystemPrompt, Temperature: a.cfg.Temperature, TopP: a.cfg.TopP,
 		Seed: a.cfg.Seed, MaxTokens: a.cfg.MaxTokens}
 	for k, v := range params {
-		n, isNum := number(v)
+		n, isNum := value.Number(v)
 		switch k {
 		case "temperature", "top_p", "seed", "max_tokens":
 			if !isNum {
@@ -605,10 +595,10 @@ func applyRequestMap(req *provider.Request, data value.Value) error {
 		}
 		req.Messages = msgs
 	}
-	if t, ok := number(m["temperature"]); ok {
+	if t, ok := value.Number(m["temperature"]); ok {
 		req.Temperature = &t
 	}
-	if n, ok := number(m["max_tokens"]); ok {
+	if n, ok := value.Number(m["max_tokens"]); ok {
 		req.MaxTokens = int(n)
 	}
 	return nil
@@ -648,10 +638,10 @@ func responseFromMap(v value.Value) (*provider.Response, error) {
 	r.FinishReason, _ = m["finish_reason"].(string)
 	r.Model, _ = m["model"].(string)
 	if u, ok := m["usage"].(value.Map); ok {
-		if n, ok := number(u["input_tokens"]); ok {
+		if n, ok := value.Number(u["input_tokens"]); ok {
 			r.Usage.InputTokens = int(n)
 		}
-		if n, ok := number(u["output_tokens"]); ok {
+		if n, ok := value.Number(u["output_tokens"]); ok {
 			r.Usage.OutputTokens = int(n)
 		}
 	}

@@ -55,16 +55,16 @@ func ParseResult(v value.Value) (Result, error) {
 		r.Reason, _ = x["reason"].(string)
 		r.Target, _ = x["target"].(string)
 		r.CacheKey, _ = x["key"].(string)
-		if ms, ok := number(x["delay_ms"]); ok {
+		if ms, ok := value.Number(x["delay_ms"]); ok {
 			r.Delay = time.Duration(ms * float64(time.Millisecond))
 		}
-		if n, ok := number(x["max_attempts"]); ok {
+		if n, ok := value.Number(x["max_attempts"]); ok {
 			r.MaxAttempts = int(n)
 		}
-		if s, ok := number(x["ttl_s"]); ok {
+		if s, ok := value.Number(x["ttl_s"]); ok {
 			r.TTL = time.Duration(s * float64(time.Second))
 		}
-		if b, ok := number(x["backoff"]); ok {
+		if b, ok := value.Number(x["backoff"]); ok {
 			r.Backoff = b
 		}
 		switch r.Kind {
@@ -83,16 +83,6 @@ func ParseResult(v value.Value) (Result, error) {
 		return r, nil
 	}
 	return Result{}, errs.New(errs.KindInvalidArgument, "a hook must return nil, \"continue\" or a result table")
-}
-
-func number(v value.Value) (float64, bool) {
-	switch n := v.(type) {
-	case int64:
-		return float64(n), true
-	case float64:
-		return n, true
-	}
-	return 0, false
 }
 
 // Map returns the result as a value.

@@ -176,3 +176,15 @@ func TestTruthy(t *testing.T) {
 		}
 	}
 }
+
+func TestNumber(t *testing.T) {
+	for _, c := range []struct {
+		v  Value
+		n  float64
+		ok bool
+	}{{int64(3), 3, true}, {2.5, 2.5, true}, {7, 7, true}, {"3", 0, false}, {nil, 0, false}, {true, 0, false}} {
+		if n, ok := Number(c.v); n != c.n || ok != c.ok {
+			t.Errorf("Number(%#v) = %v, %v", c.v, n, ok)
+		}
+	}
+}

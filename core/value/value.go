@@ -267,3 +267,17 @@ func Truthy(v Value) bool {
 	}
 	return true
 }
+
+// Number reads a number: int64 or float64 (and a plain Go int, which Go
+// callers may hand in before normalizing).
+func Number(v Value) (float64, bool) {
+	switch n := v.(type) {
+	case int64:
+		return float64(n), true
+	case float64:
+		return n, true
+	case int:
+		return float64(n), true
+	}
+	return 0, false
+}

@@ -189,37 +189,17 @@ func (b *binary) eval(en env) (value.Value, error) {
 	}
 }
 
-func asNumber(v value.Value) (float64, bool) {
-	switch n := v.(type) {
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case float64:
-		return n, true
-	}
-	return 0, false
-}
-
 func equal(a, b value.Value) bool {
-	if x, ok := asNumber(a); ok {
-		y, ok := asNumber(b)
+	if x, ok := value.Number(a); ok { // a plain Go int equals its int64 and float64
+		y, ok := value.Number(b)
 		return ok && x == y
 	}
-	switch a.(type) {
-	case nil:
-		return b == nil
-	case string, bool:
-		return a == b
-	}
-	ea, err1 := value.Encode(a)
-	eb, err2 := value.Encode(b)
-	return err1 == nil && err2 == nil && string(ea) == string(eb)
+	return value.Equal(a, b)
 }
 
 func compare(a, b value.Value) (int, bool) {
-	if x, ok := asNumber(a); ok {
-		y, ok := asNumber(b)
+	if x, ok := value.Number(a); ok {
+		y, ok := value.Number(b)
 		if !ok {
 			return 0, false
 		}

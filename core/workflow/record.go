@@ -235,7 +235,7 @@ func (r *Registry) Resume(ctx context.Context, id string, answer value.Value, op
 		res := &StepResult{Path: path, Success: true, Output: s["output"]}
 		res.Name, _ = s["name"].(string)
 		res.Type, _ = s["type"].(string)
-		if n, ok := asNumber(s["attempts"]); ok {
+		if n, ok := value.Number(s["attempts"]); ok {
 			res.Attempts = int(n)
 		}
 		rn.recorded[path] = res

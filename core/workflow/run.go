@@ -365,7 +365,7 @@ func (rn *run) resultFromMap(v value.Value) *Result {
 	res.Status, _ = m["status"].(string)
 	res.Success, _ = m["success"].(bool)
 	res.Output = m["output"]
-	if d, ok := asNumber(m["duration_ms"]); ok {
+	if d, ok := value.Number(m["duration_ms"]); ok {
 		res.Duration = time.Duration(d * float64(time.Millisecond))
 	}
 	if e, ok := m["error"].(string); ok {

@@ -68,7 +68,7 @@ func newFixture(t testing.TB, dir string) *fixture {
 		return text(c.Params["a"]) + "|" + text(c.Params["b"]), nil
 	})
 	reg("nap", func(ctx context.Context, c *tool.Call) (value.Value, error) {
-		ms, _ := asNumber(c.Params["ms"])
+		ms, _ := value.Number(c.Params["ms"])
 		select {
 		case <-time.After(time.Duration(ms) * time.Millisecond):
 			return c.Params["tag"], nil
@@ -86,7 +86,7 @@ func newFixture(t testing.TB, dir string) *fixture {
 		return "third time", nil
 	})
 	reg("double", func(ctx context.Context, c *tool.Call) (value.Value, error) {
-		v, _ := asNumber(c.Params["input"])
+		v, _ := value.Number(c.Params["input"])
 		return v * 2, nil
 	})
 	return f
@@ -331,7 +331,7 @@ func TestLoops(t *testing.T) {
 	}
 	// While with a shared counter and a bound; break_when.
 	counter := func(ctx context.Context, sc *StepContext) (value.Value, error) {
-		n, _ := asNumber(sc.GetShared("n"))
+		n, _ := value.Number(sc.GetShared("n"))
 		sc.SetShared("n", n+1)
 		return n + 1, nil
 	}
