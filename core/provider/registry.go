@@ -158,40 +158,7 @@ func (r *Registry) configLocked(name string) (*Config, bool) {
 // alone for its default model). An unknown provider is not_found; a
 // provider type without a factory is invalid_argument.
 func (r *Registry) Resolve(modelString string) (Model, error) {
-	prov, model := SplitModel(modelString)
-	if prov == "" {
-		return nil, errs.New(errs.KindInvalidArgument, "model %q must be \"provider/model\"", modelString)
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	c, ok := r.configLocked(prov)
-	if !ok {
-		return nil, errs.New(errs.KindNotFound, "no provider named %q (configure [providers.%s] or use one of %v)",
-			prov, prov, presetNames())
-	}
-	if model == "" {
-		model = c.DefaultModel
-	}
-	if model == "" {
-		return nil, errs.New(errs.KindInvalidArgument, "model %q: provider %q has no default model; name one", modelString, prov)
-	}
-	key := c.Name + "/" + model
-	if m, ok := r.models[key]; ok {
-		return m, nil
-	}
-	f, ok := r.factories[c.Type]
-	if !ok {
-		return nil, errs.New(errs.KindInvalidArgument, "provider %q has unknown type %q", prov, c.Type)
-	}
-	m, err := f(c, model)
-	if err != nil {
-		return nil, err
-	}
-	if c.Fallback != "" && c.Fallback != key {
-		m = &fallbackModel{primary: m, fallback: c.Fallback, reg: r}
-	}
-	r.models[key] = m
-	return m, nil
+	return r.ResolveWith(modelString, "", "")
 }
 
 // List returns the configured providers and the presets that have a key
@@ -316,15 +283,15 @@ func (l *labelledStream) Response() *Response {
 
 // ResolveWith is Resolve with a per-agent base URL and key variable
 // overriding the provider's (either may be empty). Clients are cached per
-// distinct override.
+// provider, model and distinct override.
 func (r *Registry) ResolveWith(modelString, baseURL, apiKeyEnv string) (Model, error) {
-	if baseURL == "" && apiKeyEnv == "" {
-		return r.Resolve(modelString)
-	}
 	prov, model := SplitModel(modelString)
+	if prov == "" {
+		return nil, errs.New(errs.KindInvalidArgument, "model %q must be \"provider/model\"", modelString)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	base, ok := r.configLocked(prov)
+	c, ok := r.configLocked(prov)
 	if !ok {
 		// An unknown name with a base URL is an ad-hoc OpenAI-compatible
 		// server (a vLLM or llama.cpp instance, say).
@@ -332,15 +299,20 @@ func (r *Registry) ResolveWith(modelString, baseURL, apiKeyEnv string) (Model, e
 			return nil, errs.New(errs.KindNotFound, "no provider named %q (configure [providers.%s] or use one of %v)",
 				prov, prov, presetNames())
 		}
-		base = &Config{Name: prov, Type: "openai"}
+		c = &Config{Name: prov, Type: "openai"}
 	}
-	c := *base
-	if baseURL != "" {
-		c.BaseURL = baseURL
-	}
-	if apiKeyEnv != "" {
-		c.APIKeyEnv, c.APIKey = apiKeyEnv, ""
-		c.APIKey, _ = r.lookupEnv(apiKeyEnv)
+	override := ""
+	if baseURL != "" || apiKeyEnv != "" {
+		cp := *c
+		if baseURL != "" {
+			cp.BaseURL = baseURL
+		}
+		if apiKeyEnv != "" {
+			cp.APIKeyEnv = apiKeyEnv
+			cp.APIKey, _ = r.lookupEnv(apiKeyEnv)
+		}
+		c = &cp
+		override = "\x00" + c.BaseURL + "\x00" + c.APIKeyEnv
 	}
 	if model == "" {
 		model = c.DefaultModel
@@ -348,22 +320,22 @@ func (r *Registry) ResolveWith(modelString, baseURL, apiKeyEnv string) (Model, e
 	if model == "" {
 		return nil, errs.New(errs.KindInvalidArgument, "model %q: provider %q has no default model; name one", modelString, prov)
 	}
-	key := c.Name + "/" + model + "\x00" + c.BaseURL + "\x00" + c.APIKeyEnv
-	if m, ok := r.models[key]; ok {
+	key := c.Name + "/" + model
+	if m, ok := r.models[key+override]; ok {
 		return m, nil
 	}
 	f, ok := r.factories[c.Type]
 	if !ok {
 		return nil, errs.New(errs.KindInvalidArgument, "provider %q has unknown type %q", prov, c.Type)
 	}
-	m, err := f(&c, model)
+	m, err := f(c, model)
 	if err != nil {
 		return nil, err
 	}
-	if c.Fallback != "" && c.Fallback != c.Name+"/"+model {
+	if c.Fallback != "" && c.Fallback != key {
 		m = &fallbackModel{primary: m, fallback: c.Fallback, reg: r}
 	}
-	r.models[key] = m
+	r.models[key+override] = m
 	return m, nil
 }
 
