@@ -141,14 +141,7 @@ func resultFromMap(v value.Value) *Result {
 			r.ToolCalls = append(r.ToolCalls, tc)
 		}
 	}
-	if u, ok := m["usage"].(value.Map); ok {
-		if n, ok := value.Number(u["input_tokens"]); ok {
-			r.Usage.InputTokens = int(n)
-		}
-		if n, ok := value.Number(u["output_tokens"]); ok {
-			r.Usage.OutputTokens = int(n)
-		}
-	}
+	r.Usage = provider.UsageFromValue(m["usage"])
 	if md, ok := m["metadata"].(value.Map); ok {
 		r.Model, _ = md["model"].(string)
 		r.Provider, _ = md["provider"].(string)
@@ -442,13 +435,15 @@ func (a *Agent) callModel(ctx context.Context, req *provider.Request, fn DeltaFu
 			if err != nil {
 				return nil, err
 			}
-			return responseMap(r), nil
+			return r.Map(), nil
 		}
 		var out value.Value
 		out, err = hooks.Around(ctx, hook.BeforeModelCall, hook.AfterModelCall,
 			hook.Component{Type: "model", Name: a.cfg.Model}, requestMap(a.cfg.Name, a.cfg.Model, req), op)
 		if err == nil {
-			resp, err = responseFromMap(out)
+			if resp, err = provider.ResponseFromMap(out); err != nil {
+				err = errs.Wrap(errs.KindInvalidArgument, err, "a model-call hook returned a bad answer")
+			}
 		}
 	}
 	if err != nil {
@@ -616,52 +611,6 @@ func modified(list value.List, msgs []provider.Message) bool {
 		}
 	}
 	return false
-}
-
-// responseMap is a model answer as hook data.
-func responseMap(r *provider.Response) value.Map {
-	calls := make(value.List, len(r.ToolCalls))
-	for i := range r.ToolCalls {
-		calls[i] = r.ToolCalls[i].Map()
-	}
-	return value.Map{"text": r.Text, "tool_calls": calls, "usage": r.Usage.Map(), "finish_reason": r.FinishReason, "model": r.Model}
-}
-
-// responseFromMap reads a model answer back from hook data.
-func responseFromMap(v value.Value) (*provider.Response, error) {
-	m, ok := v.(value.Map)
-	if !ok {
-		return nil, errs.New(errs.KindInvalidArgument, "a model-call hook returned %s, not a response table", value.TypeOf(v))
-	}
-	r := &provider.Response{}
-	r.Text, _ = m["text"].(string)
-	r.FinishReason, _ = m["finish_reason"].(string)
-	r.Model, _ = m["model"].(string)
-	if u, ok := m["usage"].(value.Map); ok {
-		if n, ok := value.Number(u["input_tokens"]); ok {
-			r.Usage.InputTokens = int(n)
-		}
-		if n, ok := value.Number(u["output_tokens"]); ok {
-			r.Usage.OutputTokens = int(n)
-		}
-	}
-	if calls, ok := m["tool_calls"].(value.List); ok {
-		for _, c := range calls {
-			cm, ok := c.(value.Map)
-			if !ok {
-				return nil, errs.New(errs.KindInvalidArgument, "a model-call hook returned a bad tool call")
-			}
-			tc := provider.ToolCall{}
-			tc.ID, _ = cm["id"].(string)
-			tc.Name, _ = cm["name"].(string)
-			tc.Arguments, _ = cm["arguments"].(value.Map)
-			r.ToolCalls = append(r.ToolCalls, tc)
-		}
-	}
-	if r.FinishReason == "" {
-		r.FinishReason = provider.FinishStop
-	}
-	return r, nil
 }
 
 // newID returns 32 random hex digits.

@@ -84,20 +84,31 @@ func MessageFromMap(v value.Value) (Message, error) {
 	msg.ToolCallID, _ = m["tool_call_id"].(string)
 	msg.Name, _ = m["name"].(string)
 	msg.IsError, _ = m["is_error"].(bool)
-	if calls, ok := m["tool_calls"].(value.List); ok {
-		for _, c := range calls {
-			cm, ok := c.(value.Map)
-			if !ok {
-				return Message{}, errs.New(errs.KindInvalidArgument, "a tool call must be a table/object")
-			}
-			tc := ToolCall{}
-			tc.ID, _ = cm["id"].(string)
-			tc.Name, _ = cm["name"].(string)
-			tc.Arguments, _ = cm["arguments"].(value.Map)
-			msg.ToolCalls = append(msg.ToolCalls, tc)
-		}
+	calls, err := toolCallsFromValue(m["tool_calls"])
+	if err != nil {
+		return Message{}, err
 	}
+	msg.ToolCalls = calls
 	return msg, nil
+}
+
+// toolCallsFromValue reads a list of ToolCall.Map forms; nil or a
+// non-list is none.
+func toolCallsFromValue(v value.Value) ([]ToolCall, error) {
+	list, _ := v.(value.List)
+	var out []ToolCall
+	for _, c := range list {
+		cm, ok := c.(value.Map)
+		if !ok {
+			return nil, errs.New(errs.KindInvalidArgument, "a tool call must be a table/object")
+		}
+		tc := ToolCall{}
+		tc.ID, _ = cm["id"].(string)
+		tc.Name, _ = cm["name"].(string)
+		tc.Arguments, _ = cm["arguments"].(value.Map)
+		out = append(out, tc)
+	}
+	return out, nil
 }
 
 // ToolCall is one call a model asks for.
@@ -161,6 +172,19 @@ func (u Usage) Map() value.Map {
 	return value.Map{"input_tokens": int64(u.InputTokens), "output_tokens": int64(u.OutputTokens)}
 }
 
+// UsageFromValue is the inverse of Usage.Map; missing counts are 0.
+func UsageFromValue(v value.Value) Usage {
+	m, _ := v.(value.Map)
+	var u Usage
+	if n, ok := value.Number(m["input_tokens"]); ok {
+		u.InputTokens = int(n)
+	}
+	if n, ok := value.Number(m["output_tokens"]); ok {
+		u.OutputTokens = int(n)
+	}
+	return u
+}
+
 // Response is a finished model call.
 type Response struct {
 	// Provider names the provider that answered when it is not the one
@@ -172,6 +196,39 @@ type Response struct {
 	FinishReason string
 	// Model is the model that answered, as the provider names it.
 	Model string
+}
+
+// Map returns {text, tool_calls, usage, finish_reason, model} (the form
+// model-call hooks see).
+func (r *Response) Map() value.Map {
+	calls := make(value.List, len(r.ToolCalls))
+	for i := range r.ToolCalls {
+		calls[i] = r.ToolCalls[i].Map()
+	}
+	return value.Map{"text": r.Text, "tool_calls": calls, "usage": r.Usage.Map(), "finish_reason": r.FinishReason, "model": r.Model}
+}
+
+// ResponseFromMap is the inverse of Response.Map (a hook may have written
+// the map); a missing finish reason is FinishStop. It fails with
+// invalid_argument for a wrong shape.
+func ResponseFromMap(v value.Value) (*Response, error) {
+	m, ok := v.(value.Map)
+	if !ok {
+		return nil, errs.New(errs.KindInvalidArgument, "a response must be a table/object, got %s", value.TypeOf(v))
+	}
+	r := &Response{Usage: UsageFromValue(m["usage"])}
+	r.Text, _ = m["text"].(string)
+	r.FinishReason, _ = m["finish_reason"].(string)
+	r.Model, _ = m["model"].(string)
+	calls, err := toolCallsFromValue(m["tool_calls"])
+	if err != nil {
+		return nil, err
+	}
+	r.ToolCalls = calls
+	if r.FinishReason == "" {
+		r.FinishReason = FinishStop
+	}
+	return r, nil
 }
 
 // ToolCallDelta is a fragment of a tool call in a stream. The first
