@@ -7,8 +7,6 @@ package main
 import "C"
 
 import (
-	"time"
-
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/value"
 	"github.com/llmspell/llmspell-go/core/workflow"
@@ -20,21 +18,7 @@ func workflowOptions(p *C.char, n C.size_t) (*workflow.RunOptions, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := checkKeys(o, "options_json", "run_id", "timeout_ms"); err != nil {
-		return nil, err
-	}
-	opts := &workflow.RunOptions{}
-	if err := strFields(o, map[string]*string{"run_id": &opts.RunID}); err != nil {
-		return nil, err
-	}
-	if v, ok := o["timeout_ms"]; ok {
-		ms, ok := v.(int64)
-		if !ok || ms < 0 {
-			return nil, errs.New(errs.KindInvalidArgument, "options_json.timeout_ms must be a non-negative integer")
-		}
-		opts.Timeout = time.Duration(ms) * time.Millisecond
-	}
-	return opts, nil
+	return workflow.RunOptionsFromMap(o, "options_json")
 }
 
 func findWorkflow(ref *engineRef, name *C.char) (*workflow.Workflow, error) {

@@ -38,6 +38,33 @@ type RunOptions struct {
 	Timeout time.Duration
 }
 
+// RunOptionsFromMap reads the options of a run from their table/JSON form
+// {run_id?, timeout_ms?}, shared by scripts, the C ABI and the bindings.
+// what names the options in errors ("options", "options_json"). Unknown
+// keys and wrong types are invalid_argument.
+func RunOptionsFromMap(m value.Map, what string) (*RunOptions, error) {
+	opts := &RunOptions{}
+	for k, v := range m {
+		switch k {
+		case "run_id":
+			s, ok := v.(string)
+			if !ok {
+				return nil, errs.New(errs.KindInvalidArgument, "%s.run_id must be a string", what)
+			}
+			opts.RunID = s
+		case "timeout_ms":
+			n, ok := v.(int64)
+			if !ok || n < 0 {
+				return nil, errs.New(errs.KindInvalidArgument, "%s.timeout_ms must be a non-negative whole number", what)
+			}
+			opts.Timeout = time.Duration(n) * time.Millisecond
+		default:
+			return nil, errs.New(errs.KindInvalidArgument, "%s: unknown key %q (known: run_id, timeout_ms)", what, k)
+		}
+	}
+	return opts, nil
+}
+
 // StepResult is what one step did.
 type StepResult struct {
 	Name string

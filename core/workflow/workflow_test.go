@@ -818,3 +818,15 @@ func TestOldRunsArePruned(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+func TestRunOptionsFromMap(t *testing.T) {
+	o, err := RunOptionsFromMap(value.Map{"run_id": "r1", "timeout_ms": int64(250)}, "options")
+	if err != nil || o.RunID != "r1" || o.Timeout != 250*time.Millisecond {
+		t.Fatalf("%+v %v", o, err)
+	}
+	for _, bad := range []value.Map{{"run_id": int64(1)}, {"timeout_ms": int64(-1)}, {"timeout_ms": 1.5}, {"colour": "red"}} {
+		if _, err := RunOptionsFromMap(bad, "options_json"); errs.KindOf(err) != errs.KindInvalidArgument || !strings.Contains(err.Error(), "options_json") {
+			t.Errorf("%v: %v", bad, err)
+		}
+	}
+}

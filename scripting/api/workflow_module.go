@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"time"
 
 	"github.com/llmspell/llmspell-go/core/errs"
 	"github.com/llmspell/llmspell-go/core/value"
@@ -152,26 +151,7 @@ func runOptions(c *Call, i int) (*workflow.RunOptions, error) {
 	if err != nil {
 		return nil, err
 	}
-	opts := &workflow.RunOptions{}
-	for k, v := range o {
-		switch k {
-		case "run_id":
-			s, ok := v.(string)
-			if !ok {
-				return nil, errs.New(errs.KindInvalidArgument, "%s: options.run_id must be a string", c.Name)
-			}
-			opts.RunID = s
-		case "timeout_ms":
-			n, ok := v.(int64)
-			if !ok || n < 0 {
-				return nil, errs.New(errs.KindInvalidArgument, "%s: options.timeout_ms must be a non-negative whole number", c.Name)
-			}
-			opts.Timeout = time.Duration(n) * time.Millisecond
-		default:
-			return nil, errs.New(errs.KindInvalidArgument, "%s: unknown option %q (known: run_id, timeout_ms)", c.Name, k)
-		}
-	}
-	return opts, nil
+	return workflow.RunOptionsFromMap(o, c.Name+": options")
 }
 
 // workflowObject is a workflow as a script object.
