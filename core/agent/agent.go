@@ -94,19 +94,6 @@ func NewRegistry(deps Deps) *Registry {
 	return &Registry{deps: deps, agents: map[string]*Agent{}}
 }
 
-// validName accepts what tool names accept, so agents can become tools.
-func validName(name string) bool {
-	if name == "" || len(name) > 64 {
-		return false
-	}
-	for _, c := range name {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.') {
-			return false
-		}
-	}
-	return true
-}
-
 // Create builds an agent and registers it. It fails at build time, not at
 // the first execute: invalid_argument for a bad name, type or setting;
 // not_found for an unknown provider or tool; conflict for a name in use.
@@ -115,7 +102,7 @@ func (r *Registry) Create(ctx context.Context, cfg Config) (*Agent, error) {
 	if cfg.Name == "" {
 		cfg.Name = "agent-" + newID()[:12]
 	}
-	if !validName(cfg.Name) {
+	if !tool.ValidName(cfg.Name) { // agents can become tools
 		return nil, errs.New(errs.KindInvalidArgument, "agent name %q must be 1-64 letters, digits, '_', '-' or '.'", cfg.Name)
 	}
 	switch cfg.Type {

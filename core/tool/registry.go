@@ -123,7 +123,9 @@ func (r *Registry) OnCall(fn func(ctx context.Context, name string, params value
 // Policy returns the registry's security policy.
 func (r *Registry) Policy() *Policy { return r.policy }
 
-func validName(name string) bool {
+// ValidName reports whether name can name a tool: 1-64 letters, digits,
+// '_', '-' or '.'. Agents use the same rule, so any agent can become a tool.
+func ValidName(name string) bool {
 	if name == "" || len(name) > 64 {
 		return false
 	}
@@ -140,7 +142,7 @@ func (r *Registry) Register(t *Tool) error {
 	if t == nil || t.Fn == nil {
 		return errs.New(errs.KindInvalidArgument, "tool needs a function")
 	}
-	if !validName(t.Name) {
+	if !ValidName(t.Name) {
 		return errs.New(errs.KindInvalidArgument, "tool name %q must be 1-64 letters, digits, '_', '-' or '.'", t.Name)
 	}
 	if t.Schema == nil {
