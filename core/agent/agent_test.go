@@ -607,3 +607,11 @@ func TestConcurrentExecutes(t *testing.T) {
 		t.Fatalf("memory has %d messages, want %d", n, 320)
 	}
 }
+
+func TestInputMapRoundTrip(t *testing.T) {
+	in := Input{Text: "hi", Messages: []provider.Message{{Role: provider.RoleUser, Content: "before"}}, Parameters: value.Map{"temperature": 0.5}}
+	back, err := InputFromValue(in.Map())
+	if err != nil || back.Text != "hi" || len(back.Messages) != 1 || back.Messages[0].Content != "before" || back.Parameters["temperature"] != 0.5 {
+		t.Fatalf("%+v %v", back, err)
+	}
+}

@@ -64,6 +64,22 @@ func InputFromValue(v value.Value) (Input, error) {
 	return Input{}, errs.New(errs.KindInvalidArgument, "agent input must be a string or {text = ...}, got %s", value.TypeOf(v))
 }
 
+// Map is the inverse of InputFromValue: {text, messages?, parameters?}.
+func (in Input) Map() value.Map {
+	m := value.Map{"text": in.Text}
+	if len(in.Messages) > 0 {
+		msgs := make(value.List, len(in.Messages))
+		for i := range in.Messages {
+			msgs[i] = in.Messages[i].Map()
+		}
+		m["messages"] = msgs
+	}
+	if in.Parameters != nil {
+		m["parameters"] = in.Parameters
+	}
+	return m
+}
+
 // ToolCallRecord is one tool call an execute ran.
 type ToolCallRecord struct {
 	ID        string

@@ -10,81 +10,66 @@ import (
 	"github.com/llmspell/llmspell-go/core/workflow"
 )
 
-// recordToolCall adds a finished tool call to the current session's
-// history.
-func (e *Engine) recordToolCall(ctx context.Context, name string, params value.Map, env *tool.Envelope, err error) {
+// record adds a finished call of kind tool, agent or workflow to the
+// current session's history: {kind, name, input, success, output, error,
+// parent?}; fill sets what came back. Nothing is recorded without a
+// current session, or under a replay.
+func (e *Engine) record(ctx context.Context, kind, name string, input value.Value, fill func(call value.Map)) {
 	sid := e.sess.Current()
-	if sid == "" {
+	if sid == "" || tool.IsUnrecorded(ctx) {
 		return
 	}
-	call := value.Map{"kind": "tool", "name": name, "input": params, "success": false, "output": nil, "error": nil}
+	call := value.Map{"kind": kind, "name": name, "input": input, "success": false, "output": nil, "error": nil}
 	if parent := tool.Parent(ctx); parent != "" {
 		call["parent"] = parent // part of an agent turn or workflow run: replayed with it
 	}
-	switch {
-	case err != nil:
-		call["error"] = errs.As(err).Error()
-	case env != nil:
-		call["success"] = env.Success
-		call["output"] = env.Result
-		if env.Error != nil {
-			call["error"] = env.Error.Error()
-		}
-	}
+	fill(call)
 	e.sess.RecordCall(ctx, sid, call)
 }
 
-// recordAgentTurn adds a finished agent execute to the current session's
-// history (replays are not recorded).
+// recordToolCall records a finished tool call (Registry.OnCall).
+func (e *Engine) recordToolCall(ctx context.Context, name string, params value.Map, env *tool.Envelope, err error) {
+	e.record(ctx, "tool", name, params, func(call value.Map) {
+		switch {
+		case err != nil:
+			call["error"] = errs.As(err).Error()
+		case env != nil:
+			call["success"] = env.Success
+			call["output"] = env.Result
+			if env.Error != nil {
+				call["error"] = env.Error.Error()
+			}
+		}
+	})
+}
+
+// recordAgentTurn records a finished agent execute (Deps.OnExecute).
 func (e *Engine) recordAgentTurn(ctx context.Context, name string, in agent.Input, res *agent.Result, err error) {
-	sid := e.sess.Current()
-	if sid == "" || tool.IsUnrecorded(ctx) {
+	if e.sess.Current() == "" { // skip building the input for nothing
 		return
 	}
-	input := value.Map{"text": in.Text}
-	if len(in.Messages) > 0 {
-		msgs := make(value.List, len(in.Messages))
-		for i := range in.Messages {
-			msgs[i] = in.Messages[i].Map()
+	e.record(ctx, "agent", name, in.Map(), func(call value.Map) {
+		if err != nil {
+			call["error"] = errs.As(err).Error()
+			return
 		}
-		input["messages"] = msgs
-	}
-	if in.Parameters != nil {
-		input["parameters"] = in.Parameters
-	}
-	call := value.Map{"kind": "agent", "name": name, "input": input, "success": err == nil, "output": nil, "error": nil}
-	if parent := tool.Parent(ctx); parent != "" {
-		call["parent"] = parent
-	}
-	if err != nil {
-		call["error"] = errs.As(err).Error()
-	} else {
-		call["output"] = res.Text
-	}
-	e.sess.RecordCall(ctx, sid, call)
+		call["success"], call["output"] = true, res.Text
+	})
 }
 
-// recordWorkflowRun adds a finished workflow execute to the current
-// session's history (replays are not recorded).
+// recordWorkflowRun records a finished workflow execute (Deps.OnRun).
 func (e *Engine) recordWorkflowRun(ctx context.Context, name string, input value.Value, res *workflow.Result, err error) {
-	sid := e.sess.Current()
-	if sid == "" || tool.IsUnrecorded(ctx) {
-		return
-	}
-	call := value.Map{"kind": "workflow", "name": name, "input": input, "success": false, "output": nil, "error": nil}
-	if parent := tool.Parent(ctx); parent != "" {
-		call["parent"] = parent
-	}
-	switch {
-	case err != nil:
-		call["error"] = errs.As(err).Error()
-	case res != nil:
-		call["success"], call["output"], call["run_id"] = res.Success, res.Output, res.RunID
-		if res.Error != nil {
-			call["error"] = res.Error.Error()
+	e.record(ctx, "workflow", name, input, func(call value.Map) {
+		switch {
+		case err != nil:
+			call["error"] = errs.As(err).Error()
+		case res != nil:
+			call["success"], call["output"], call["run_id"] = res.Success, res.Output, res.RunID
+			if res.Error != nil {
+				call["error"] = res.Error.Error()
+			}
 		}
-	}
-	e.sess.RecordCall(ctx, sid, call)
+	})
 }
 
 // ReplayOptions selects the part of a session's history to replay: steps
